@@ -1,0 +1,6 @@
+//! End-to-end tests of the `rise` binary.
+
+#![allow(clippy::unwrap_used)]
+
+mod disparity;
+mod support;
