@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 /// Rise: measure health inequities, act on them, and show that they shrank.
 #[derive(Debug, Parser)]
-#[command(name = "rise", version, about, long_about = None, propagate_version = true)]
+#[command(name = "rise", version, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -217,14 +217,6 @@ fn reading(a: &Analysis) -> Option<String> {
     let (i1, i2) = comparison_pair(&a.dimension, &a.settings)?;
     let d = a.summary.get(Measure::D)?;
     let g = a.dimension.subgroups();
-    // D = y1 − y2: for a favourable indicator y1 is the better-off group, for an adverse one
-    // the worse-off group.
-    let (better, worse) = if a.settings.favourable {
-        (i1, i2)
-    } else {
-        (i2, i1)
-    };
-    let (b, w) = (&g[better], &g[worse]);
     let what = if a.dimension.ordered() {
         "Gap between the extremes"
     } else if a.dimension.reference().is_some() {
@@ -232,23 +224,37 @@ fn reading(a: &Analysis) -> Option<String> {
     } else {
         "Largest gap"
     };
+    // D = y1 − y2; name the groups by who is worse off, whatever the sign.
+    let (high, low) = if g[i1].estimate >= g[i2].estimate {
+        (i1, i2)
+    } else {
+        (i2, i1)
+    };
+    let (worse, better) = if a.settings.favourable {
+        (low, high)
+    } else {
+        (high, low)
+    };
+    let (w, b) = (&g[worse], &g[better]);
     if d.estimate == 0.0 {
         return Some(format!(
             "{what}: none — {} and {} have the same value ({}).",
-            b.name,
             w.name,
-            fmt_num(b.estimate)
+            b.name,
+            fmt_num(w.estimate)
         ));
     }
+    let flip = d.estimate < 0.0;
     let ci = match (d.lower, d.upper) {
         (Some(l), Some(u)) => {
+            let (l, u) = if flip { (-u, -l) } else { (l, u) };
             let pct = (a.settings.confidence * 100.0 * 1000.0).round() / 1000.0;
-            let sure = if l > 0.0 || u < 0.0 {
+            let unsure = if l > 0.0 {
                 ""
             } else {
                 "; the interval includes no gap"
             };
-            format!(" ({pct}% CI {} to {}{sure})", fmt_num(l), fmt_num(u))
+            format!(" ({pct}% CI {} to {}{unsure})", fmt_num(l), fmt_num(u))
         }
         _ => String::new(),
     };
@@ -257,18 +263,23 @@ fn reading(a: &Analysis) -> Option<String> {
     } else {
         "is above"
     };
-    let times = a
-        .summary
-        .get(Measure::R)
-        .map(|r| format!("; a ratio of {:.2}", r.estimate));
+    let times = if g[low].estimate > 0.0 {
+        format!(
+            "; {} is {:.2} times {}",
+            g[high].name,
+            g[high].estimate / g[low].estimate,
+            g[low].name
+        )
+    } else {
+        String::new()
+    };
     Some(format!(
-        "{what}: {} ({}) {verb} {} ({}) by {}{ci}{}.",
+        "{what}: {} ({}) {verb} {} ({}) by {}{ci}{times}.",
         w.name,
         fmt_num(w.estimate),
         b.name,
         fmt_num(b.estimate),
         fmt_num(d.estimate.abs()),
-        times.unwrap_or_default()
     ))
 }
 
