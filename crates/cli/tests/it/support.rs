@@ -43,3 +43,12 @@ pub fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
         "{what}: got {got}, want {want} (relative error {err:.2e})"
     );
 }
+
+/// Asserts a JSON number is within relative tolerance `rel` of `want`.
+#[track_caller]
+pub fn check(v: &serde_json::Value, what: &str, want: f64, rel: f64) {
+    let got = v
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: {v} is not a number"));
+    assert_close(what, got, want, rel);
+}
