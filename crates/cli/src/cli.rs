@@ -16,6 +16,156 @@ pub enum Command {
     /// Summary measures of inequality (WHO HEAT) for one indicator across subgroups.
     #[command(long_about = DISPARITY_ABOUT, after_long_help = DISPARITY_EXAMPLES)]
     Disparity(DisparityArgs),
+    /// Every quality measure by every equity dimension, from patient-level data.
+    #[command(long_about = ANALYZE_ABOUT, after_long_help = ANALYZE_EXAMPLES)]
+    Analyze(AnalyzeArgs),
+    /// A synthetic population with planted disparities (demo, test and benchmark data).
+    #[command(long_about = GENERATE_ABOUT)]
+    Generate(GenerateArgs),
+    /// List the quality measures (built in, plus any --measures files).
+    Measures(MeasuresArgs),
+}
+
+const ANALYZE_ABOUT: &str = "\
+Every quality measure stratified by every equity dimension, from the data a member's systems
+already export, and the inequities ranked by how many people they affect.
+
+DATA_DIR is a folder of one of:
+  canonical Parquet   patients.parquet, encounters.parquet, … (see docs/canonical-schema.md)
+  canonical CSV       patients.csv with a patient_id column, encounters.csv, …
+  Synthea CSV         Synthea's csv output (patients.csv with Id,BIRTHDATE,…)
+The format is recognised from the files, or named with --format.
+
+Writes to OUT_DIR:
+  aggregates.csv / .parquet   measure,dimension,subgroup,period,numerator,denominator,suppressed
+                              (counts of 1-10 hidden, with complementary suppression) — the file
+                              that is safe to share with the coalition
+  inequities.csv / .json      per measure x dimension: best and worst group, excess events with
+                              a 95% interval, the HEAT summary measures; ranked
+  report.html                 one self-contained page for a board
+
+Patient-level data never leaves this machine: only the counts above are written.";
+
+const ANALYZE_EXAMPLES: &str = "\
+Examples:
+  rise analyze ./export --out ./equity-2024 --period 2024
+  rise analyze ./synthea/csv --out ./q --period 2024 --by quarter
+  rise analyze ./export --out ./r --dimensions race_ethnicity,language,race_ethnicity*sex
+  rise analyze ./export --out ./r --measures our_measures.toml --area-index adi_by_zip.csv";
+
+const GENERATE_ABOUT: &str = "\
+A deterministic synthetic population (same seed, same data) with realistic demographics and
+planted disparities, written with the truth (which measure, dimension and group) to
+DIR/truth.json, and a ZIP deprivation table to DIR/area_index.csv. Streams to any size.";
+
+/// How `rise analyze` splits the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Folder of patient-level tables.
+    #[arg(value_name = "DATA_DIR")]
+    pub data_dir: PathBuf,
+
+    /// Folder to write the results to (created if needed).
+    #[arg(long, value_name = "OUT_DIR")]
+    pub out: PathBuf,
+
+    /// Measurement year (default: last calendar year).
+    #[arg(long, value_name = "YEAR")]
+    pub period: Option<String>,
+
+    /// First day of the measurement period (YYYY-MM-DD), with --to.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+
+    /// Last day of the measurement period (YYYY-MM-DD), with --from.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+
+    /// Also report each month, quarter or year of the period.
+    #[arg(long, value_enum)]
+    pub by: Option<Split>,
+
+    /// Extra measure definitions (TOML); may be repeated.
+    #[arg(long, value_name = "FILE")]
+    pub measures: Vec<PathBuf>,
+
+    /// Dimensions and intersections, comma-separated (e.g. race_ethnicity,sex,race_ethnicity*sex).
+    #[arg(long, value_name = "LIST")]
+    pub dimensions: Option<String>,
+
+    /// ZIP → deprivation index CSV (`zip,index`) for area_quintile (default: DATA_DIR/area_index.csv if present).
+    #[arg(long, value_name = "FILE")]
+    pub area_index: Option<PathBuf>,
+
+    /// Input format: parquet, csv or synthea (default: recognised from the files).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+
+    /// Stop at the first bad record instead of skipping and counting it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Write exact counts, small cells included. The files then must not be shared.
+    #[arg(long)]
+    pub no_suppression: bool,
+
+    /// No progress bar or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Output format of `rise generate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// Canonical Parquet tables (fastest; what the benchmarks use).
+    Parquet,
+    /// Synthea-style CSV files.
+    Synthea,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of patients.
+    #[arg(long, default_value_t = 10_000)]
+    pub patients: u64,
+
+    /// Seed: the same seed gives the same population.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Folder to write to.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Parquet)]
+    pub format: GenerateFormat,
+
+    /// Measurement year the clinical events are built around (default: last calendar year).
+    #[arg(long)]
+    pub year: Option<i32>,
+
+    /// No progress bar or summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MeasuresArgs {
+    /// Extra measure definitions (TOML); may be repeated.
+    #[arg(long, value_name = "FILE")]
+    pub measures: Vec<PathBuf>,
+
+    /// Print the full definitions (SQL included) as TOML-like text.
+    #[arg(long)]
+    pub full: bool,
 }
 
 const DISPARITY_ABOUT: &str = "\

@@ -1,8 +1,11 @@
 //! `rise`: the command-line tool of the Rise health-equity platform.
 
+mod analyze;
 mod cli;
 mod disparity;
 mod error;
+mod generate;
+mod progress;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -11,6 +14,9 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Disparity(args) => disparity::run(&args),
+        cli::Command::Analyze(args) => analyze::run(&args),
+        cli::Command::Generate(args) => generate::run(&args),
+        cli::Command::Measures(args) => generate::list_measures(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -195,3 +195,80 @@ mod tests {
         assert_eq!(e.total.value, 0.0);
     }
 }
+
+/// Pearson's chi-square test that every group has the same rate (the 2 × k test of
+/// homogeneity, no continuity correction; R's `prop.test(x, n, correct = FALSE)`).
+/// Returns `(statistic, degrees of freedom, p-value)`; `None` with fewer than two groups or
+/// when every person (or nobody) meets the measure.
+pub fn homogeneity_test(groups: &[GroupCounts]) -> Option<(f64, f64, f64)> {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    if groups.len() < 2 {
+        return None;
+    }
+    let events: f64 = groups.iter().map(|g| g.events).sum();
+    let total: f64 = groups.iter().map(|g| g.denominator).sum();
+    let p = events / total;
+    if !(p > 0.0 && p < 1.0) {
+        return None;
+    }
+    let stat: f64 = groups
+        .iter()
+        .map(|g| {
+            let e1 = g.denominator * p;
+            let e0 = g.denominator * (1.0 - p);
+            (g.events - e1).powi(2) / e1 + ((g.denominator - g.events) - e0).powi(2) / e0
+        })
+        .sum();
+    let df = groups.len() as f64 - 1.0;
+    let chi = ChiSquared::new(df).ok()?;
+    Some((stat, df, 1.0 - chi.cdf(stat)))
+}
+
+/// Benjamini–Hochberg adjusted p-values (q-values), in the input order: the false-discovery
+/// control used when many measure × dimension pairs are screened at once.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let mut q = vec![1.0; m];
+    let mut running = 1.0_f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running = running.min(p[i] * m as f64 / (rank + 1) as f64);
+        q[i] = running.min(1.0);
+    }
+    q
+}
+
+#[cfg(test)]
+mod test_homogeneity {
+    use super::*;
+
+    #[test]
+    fn two_groups_match_the_squared_z_test() {
+        // 10/100 vs 20/100: for a 2 × 2 table the statistic is the square of the two-sample
+        // z statistic with pooled variance, and the p-value is two-sided normal.
+        let g = |e, n| GroupCounts {
+            events: e,
+            denominator: n,
+            eligible_as_best: true,
+        };
+        let (stat, df, p) = homogeneity_test(&[g(10.0, 100.0), g(20.0, 100.0)]).unwrap();
+        let pooled = 0.15f64;
+        let z = (0.2 - 0.1) / (pooled * (1.0 - pooled) * (2.0 / 100.0)).sqrt();
+        assert!((stat - z * z).abs() < 1e-12);
+        assert_eq!(df, 1.0);
+        let two_sided = 2.0 * (1.0 - statrs::function::erf::erf(z / 2f64.sqrt()) / 2.0 - 0.5);
+        assert!((p - two_sided).abs() < 1e-9, "{p} vs {two_sided}");
+        assert!(homogeneity_test(&[g(0.0, 10.0), g(0.0, 20.0)]).is_none());
+    }
+
+    #[test]
+    fn bh_matches_r_p_adjust() {
+        // R: p.adjust(c(0.01, 0.04, 0.03, 0.5), "BH") = 0.04 0.05333333 0.05333333 0.5
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.5]);
+        let want = [0.04, 0.16 / 3.0, 0.16 / 3.0, 0.5];
+        for (a, b) in q.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+    }
+}

@@ -2,5 +2,6 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod analyze;
 mod disparity;
 mod support;

@@ -1,0 +1,17 @@
+//! # rise-aggregate
+//!
+//! What leaves a member organization: aggregate rows (measure × dimension × subgroup × period:
+//! numerator, denominator), with small cells suppressed. This crate holds the file format, the
+//! suppression of a whole data set, the ranking of inequities and the offline report, so that
+//! both the command line (next to the data) and the coalition server (which never sees patient
+//! rows) use the same code and show the same numbers.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod chart;
+pub mod inequity;
+pub mod report;
+pub mod rows;
+pub mod suppress;
+
+pub use rows::{AggregateRow, MeasureInfo};

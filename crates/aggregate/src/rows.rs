@@ -1,0 +1,244 @@
+//! The aggregate file: `measure,dimension,subgroup,period,numerator,denominator,suppressed`.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use thiserror::Error;
+
+/// One aggregate row. Numerator and denominator are `None` when suppressed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AggregateRow {
+    pub measure: String,
+    pub dimension: String,
+    pub subgroup: String,
+    pub period: String,
+    pub numerator: Option<u64>,
+    pub denominator: Option<u64>,
+    pub suppressed: bool,
+}
+
+/// What a report needs to know about a measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureInfo {
+    pub id: String,
+    pub title: String,
+    pub steward: String,
+    /// `true` when a higher rate is better.
+    pub higher_is_better: bool,
+    pub description: String,
+}
+
+/// The header every aggregate file starts with (after optional `#` comment lines).
+pub const HEADER: [&str; 7] = [
+    "measure",
+    "dimension",
+    "subgroup",
+    "period",
+    "numerator",
+    "denominator",
+    "suppressed",
+];
+
+/// A problem in an aggregate file, with its line and field.
+#[derive(Debug, Error, PartialEq)]
+#[error("line {line}: {field}: {message}")]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// Writes rows as CSV; `comments` become leading `# ` lines (e.g. the no-suppression warning).
+pub fn write_csv<W: Write>(
+    out: W,
+    rows: &[AggregateRow],
+    comments: &[String],
+) -> std::io::Result<()> {
+    let mut out = out;
+    for c in comments {
+        writeln!(out, "# {c}")?;
+    }
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(HEADER)?;
+    for r in rows {
+        let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+        w.write_record([
+            r.measure.as_str(),
+            &r.dimension,
+            &r.subgroup,
+            &r.period,
+            &n(r.numerator),
+            &n(r.denominator),
+            if r.suppressed { "true" } else { "false" },
+        ])?;
+    }
+    w.flush()
+}
+
+/// Reads and validates an aggregate CSV: every row complete, counts whole numbers,
+/// numerator ≤ denominator, suppressed rows without counts, no count of 1–10 shown unless
+/// the file says it is unsuppressed. All-or-nothing: the first problem is returned.
+pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError> {
+    let mut comments = Vec::new();
+    let mut skip_lines = 0u64;
+    let mut body_start = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(c) = line.strip_prefix('#') {
+            comments.push(c.trim().to_string());
+            skip_lines += 1;
+            body_start += line.len();
+        } else {
+            break;
+        }
+    }
+    let unsuppressed = comments
+        .iter()
+        .any(|c| c.to_ascii_lowercase().contains("not suppressed"));
+    let err = |line: u64, field: &str, message: String| RowError {
+        line,
+        field: field.into(),
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(&text.as_bytes()[body_start..]);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| err(skip_lines + 1, "header", e.to_string()))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    if header != HEADER {
+        return Err(err(
+            skip_lines + 1,
+            "header",
+            format!("expected {}, found {}", HEADER.join(","), header.join(",")),
+        ));
+    }
+    let mut rows = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line()) + skip_lines;
+            err(line, "row", e.to_string())
+        })?;
+        let line = rec.position().map_or(0, |p| p.line()) + skip_lines;
+        let get = |i: usize| rec.get(i).unwrap_or("");
+        for (i, name) in HEADER.iter().enumerate().take(4) {
+            if get(i).is_empty() {
+                return Err(err(line, name, "is empty".into()));
+            }
+        }
+        let suppressed = match get(6).to_ascii_lowercase().as_str() {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            other => {
+                return Err(err(
+                    line,
+                    "suppressed",
+                    format!("'{other}' should be true or false"),
+                ));
+            }
+        };
+        let count = |i: usize| -> Result<Option<u64>, RowError> {
+            let t = get(i);
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<u64>()
+                .map(Some)
+                .map_err(|_| err(line, HEADER[i], format!("'{t}' is not a whole number")))
+        };
+        let (numerator, denominator) = (count(4)?, count(5)?);
+        if suppressed && (numerator.is_some() || denominator.is_some()) {
+            return Err(err(
+                line,
+                "suppressed",
+                "a suppressed row must leave numerator and denominator empty".into(),
+            ));
+        }
+        if !suppressed {
+            let (Some(n), Some(d)) = (numerator, denominator) else {
+                return Err(err(
+                    line,
+                    "numerator",
+                    "an unsuppressed row needs numerator and denominator".into(),
+                ));
+            };
+            if n > d {
+                return Err(err(
+                    line,
+                    "numerator",
+                    format!("{n} is larger than the denominator {d}"),
+                ));
+            }
+            if !unsuppressed {
+                for (v, f) in [(n, "numerator"), (d, "denominator")] {
+                    if rise_stats::suppression::is_small(v) {
+                        return Err(err(
+                            line,
+                            f,
+                            format!("{v} is a count of 1–10 that must be suppressed"),
+                        ));
+                    }
+                }
+            }
+        }
+        rows.push(AggregateRow {
+            measure: get(0).into(),
+            dimension: get(1).into(),
+            subgroup: get(2).into(),
+            period: get(3).into(),
+            numerator,
+            denominator,
+            suppressed,
+        });
+    }
+    if rows.is_empty() {
+        return Err(err(skip_lines + 2, "row", "the file has no rows".into()));
+    }
+    Ok((rows, comments))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(n: Option<u64>, d: Option<u64>, s: bool) -> AggregateRow {
+        AggregateRow {
+            measure: "m".into(),
+            dimension: "sex".into(),
+            subgroup: "Female".into(),
+            period: "2024".into(),
+            numerator: n,
+            denominator: d,
+            suppressed: s,
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let rows = vec![row(Some(40), Some(100), false), row(None, None, true)];
+        let mut buf = Vec::new();
+        write_csv(&mut buf, &rows, &["made by a test".into()]).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        assert!(text.starts_with("# made by a test\nmeasure,"));
+        let (back, comments) = read_csv(&text).unwrap();
+        assert_eq!(back, rows);
+        assert_eq!(comments, ["made by a test"]);
+    }
+
+    #[test]
+    fn rejects_bad_rows_with_their_line() {
+        let h = "measure,dimension,subgroup,period,numerator,denominator,suppressed\n";
+        let e = read_csv(&format!("{h}m,sex,F,2024,50,40,false\n")).unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (2, "numerator"));
+        let e = read_csv(&format!("{h}m,sex,F,2024,5,40,false\n")).unwrap_err();
+        assert!(e.message.contains("must be suppressed"));
+        let e = read_csv(&format!("{h}m,sex,F,2024,x,40,false\n")).unwrap_err();
+        assert!(e.message.contains("not a whole number"));
+        let e = read_csv(&format!("{h}m,sex,F,2024,50,100,maybe\n")).unwrap_err();
+        assert_eq!(e.field, "suppressed");
+        assert!(read_csv("a,b\n1,2\n").is_err());
+        let ok = read_csv(&format!("# not suppressed\n{h}m,sex,F,2024,5,40,false\n")).unwrap();
+        assert_eq!(ok.0.len(), 1);
+    }
+}

@@ -1,0 +1,169 @@
+//! `rise generate` → `rise analyze` end to end, through the real binary.
+
+use crate::support::run;
+use std::path::Path;
+
+fn generate(dir: &Path, n: &str, format: &str) {
+    let out = run(&[
+        "generate",
+        "--patients",
+        n,
+        "--seed",
+        "11",
+        "--year",
+        "2024",
+        "--format",
+        format,
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn analyze_writes_suppressed_aggregates_inequities_and_a_report() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "3000", "parquet");
+    assert!(data.path().join("truth.json").is_file());
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "analyze",
+        data.path().to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--period",
+        "2024",
+        "--by",
+        "quarter",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Analysed 3000 patients"),
+        "{}",
+        out.stderr
+    );
+    for f in [
+        "aggregates.csv",
+        "aggregates.parquet",
+        "inequities.csv",
+        "inequities.json",
+        "report.html",
+    ] {
+        assert!(out_dir.path().join(f).is_file(), "{f} missing");
+    }
+    let leftovers: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let text = std::fs::read_to_string(out_dir.path().join("aggregates.csv")).unwrap();
+    // The validator the coalition server uses: no visible count of 1–10.
+    let (rows, comments) = rise_aggregate::rows::read_csv(&text).unwrap();
+    assert!(comments.is_empty());
+    assert!(
+        rows.iter().any(|r| r.suppressed),
+        "3 000 patients by quarter must produce small cells"
+    );
+    let periods: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.period.as_str()).collect();
+    assert_eq!(
+        periods.into_iter().collect::<Vec<_>>(),
+        ["2024", "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    );
+    let measures: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.measure.as_str()).collect();
+    assert!(measures.len() >= 12);
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.path().join("inequities.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(json.as_array().unwrap().len() > 20);
+    let html = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap();
+    assert!(
+        html.contains("The largest inequities")
+            && html.contains("<svg")
+            && html.contains("Data quality")
+    );
+    assert!(
+        !html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "report must work offline"
+    );
+    assert!(!html.contains("Not suppressed."));
+}
+
+#[test]
+fn no_suppression_is_loudly_marked() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "300", "synthea");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "analyze",
+        data.path().to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--period",
+        "2024",
+        "--no-suppression",
+        "--dimensions",
+        "sex,race_ethnicity*sex",
+        "--quiet",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = std::fs::read_to_string(out_dir.path().join("aggregates.csv")).unwrap();
+    assert!(text.starts_with("# WARNING: counts are not suppressed"));
+    assert!(text.contains("race_ethnicity*sex"));
+    let html = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap();
+    assert!(html.contains("Not suppressed."));
+}
+
+#[test]
+fn analyze_reports_bad_input_clearly() {
+    let empty = tempfile::tempdir().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    let r = run(&["analyze", empty.path().to_str().unwrap(), "--out", o]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("found no patients.parquet or patients.csv"),
+        "{}",
+        r.stderr
+    );
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "50", "parquet");
+    let d = data.path().to_str().unwrap();
+    let r = run(&["analyze", d, "--out", o, "--dimensions", "colour"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown dimension 'colour'"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["analyze", d, "--out", o, "--period", "last year"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--period takes a year"), "{}", r.stderr);
+    let bad = data.path().join("bad.toml");
+    std::fs::write(&bad, "[[measure]]\nid = \"x\"\ntitle = \"t\"\nsteward = \"s\"\ndirection = \"sideways\"\ndenominator = \"SELECT 1\"\nnumerator = \"SELECT 1\"\n").unwrap();
+    let r = run(&[
+        "analyze",
+        d,
+        "--out",
+        o,
+        "--measures",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad.toml:5"), "{}", r.stderr);
+    assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn measures_lists_the_library() {
+    let r = run(&["measures"]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.lines().count() >= 12);
+    assert!(r.stdout.contains("bp_control") && r.stdout.contains("CMS165"));
+}

@@ -1,0 +1,142 @@
+//! Readers: from what a member's systems export to the canonical tables, as Parquet files in a
+//! working folder. Each reader streams its input; a bad record is skipped and counted (or, with
+//! `strict`, stops the run) with its file, line (or resource id) and field.
+
+mod canonical;
+mod source;
+mod synthea;
+pub mod writer;
+
+use crate::error::{EngineError, Result};
+use crate::schema::Table;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub use source::{Columns, SkipLog};
+
+/// Input formats `rise analyze` understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// The canonical tables as Parquet (`patients.parquet`, …).
+    CanonicalParquet,
+    /// The canonical tables as CSV (`patients.csv` with a `patient_id` column, …).
+    CanonicalCsv,
+    /// A Synthea CSV output folder (`patients.csv` with `Id,BIRTHDATE,…`).
+    Synthea,
+}
+
+impl Format {
+    /// Parses a `--format` value.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "parquet" | "canonical-parquet" => Ok(Self::CanonicalParquet),
+            "csv" | "canonical-csv" | "canonical" => Ok(Self::CanonicalCsv),
+            "synthea" => Ok(Self::Synthea),
+            other => Err(EngineError::Setting(format!(
+                "unknown input format '{other}' (use parquet, csv or synthea)"
+            ))),
+        }
+    }
+
+    /// A label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CanonicalParquet => "canonical Parquet",
+            Self::CanonicalCsv => "canonical CSV",
+            Self::Synthea => "Synthea CSV",
+        }
+    }
+}
+
+/// Recognises a folder's format from the files in it.
+pub fn detect(dir: &Path) -> Result<Format> {
+    if !dir.is_dir() {
+        return Err(EngineError::file(
+            dir.display().to_string(),
+            "is not a folder (rise analyze reads a folder of tables)",
+        ));
+    }
+    if dir.join("patients.parquet").is_file() {
+        return Ok(Format::CanonicalParquet);
+    }
+    let patients = dir.join("patients.csv");
+    if patients.is_file() {
+        let header = source::first_line(&patients)?.to_ascii_lowercase();
+        let cols: Vec<&str> = header
+            .split(',')
+            .map(|c| c.trim().trim_matches('"'))
+            .collect();
+        if cols.contains(&"patient_id") {
+            return Ok(Format::CanonicalCsv);
+        }
+        if cols.contains(&"id") && cols.contains(&"birthdate") {
+            return Ok(Format::Synthea);
+        }
+        return Err(EngineError::file(
+            patients.display().to_string(),
+            "header is neither canonical (patient_id, …) nor Synthea (Id, BIRTHDATE, …); name the format with --format",
+        ));
+    }
+    Err(EngineError::file(
+        dir.display().to_string(),
+        "found no patients.parquet or patients.csv; is this the folder of an export?",
+    ))
+}
+
+/// What ingestion produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ingested {
+    /// The folder holding the canonical Parquet tables.
+    #[serde(skip)]
+    pub dir: PathBuf,
+    /// The input format.
+    pub format: Format,
+    /// Rows per canonical table, in [`Table::ALL`] order (None: read in place, not counted).
+    pub rows: Vec<Option<u64>>,
+    /// Records skipped because they were bad.
+    pub skipped: SkipLog,
+}
+
+/// Options of ingestion.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Stop at the first bad record instead of skipping it.
+    pub strict: bool,
+}
+
+/// Reads `input` (of `format`) into canonical Parquet tables in `work`.
+pub fn ingest(input: &Path, format: Format, work: &Path, opts: Options) -> Result<Ingested> {
+    match format {
+        Format::CanonicalParquet => {
+            canonical::check_parquet(input)?;
+            Ok(Ingested {
+                dir: input.to_path_buf(),
+                format,
+                rows: vec![None; Table::ALL.len()],
+                skipped: SkipLog::default(),
+            })
+        }
+        Format::CanonicalCsv => canonical::convert_csv(input, work, opts),
+        Format::Synthea => synthea::convert(input, work, opts),
+    }
+}
+
+/// Opens a `zip,index` CSV (the area deprivation table), checking its header.
+pub fn open_area(path: &Path) -> Result<csv::Reader<std::fs::File>> {
+    let file = path.display().to_string();
+    let mut r = source::open_csv(path)?;
+    let c = Columns::read(&file, &mut r)?;
+    if c.optional("zip") != Some(0) || c.optional("index").is_none_or(|i| i != 1) {
+        return Err(EngineError::file(
+            format!("{file}:1"),
+            "the area index needs the header 'zip,index'",
+        ));
+    }
+    Ok(r)
+}
+
+/// A CSV reading error with its line.
+pub fn record_error_pub(file: &str, e: &csv::Error) -> EngineError {
+    source::record_error(file, e)
+}
