@@ -75,6 +75,8 @@ impl Inequity {
 
     /// One sentence for a board.
     pub fn sentence(&self) -> String {
+        let worst_label = label(&self.dimension, &self.worst);
+        let best_label = label(&self.dimension, &self.best);
         let verb = if self.higher_is_better {
             "reached"
         } else {
@@ -84,10 +86,10 @@ impl Inequity {
         format!(
             "{title}: {worst} {verb} {wr:.1}% against {br:.1}% for {best} ({gap:.1} points). If every group did as well as {best}, {n} {what} ({lo}–{hi}).",
             title = self.title,
-            worst = self.worst,
+            worst = worst_label,
             wr = self.worst_rate,
             br = self.best_rate,
-            best = self.best,
+            best = best_label,
             n = self.excess.round(),
             what = if self.higher_is_better {
                 "more people would have met the measure"
@@ -98,6 +100,27 @@ impl Inequity {
             hi = self.excess_upper.round(),
         )
     }
+}
+
+/// How a subgroup is shown to people: quintile numbers get their meaning
+/// (`Q1 (lowest income)`), intersections read `White · Female`.
+pub fn label(dimension: &str, subgroup: &str) -> String {
+    let dims: Vec<&str> = dimension.split('*').collect();
+    subgroup
+        .split('*')
+        .enumerate()
+        .map(|(i, part)| match (dims.get(i).copied(), part) {
+            (Some("income_quintile"), "1") => "Q1 (lowest income)".to_string(),
+            (Some("income_quintile"), "5") => "Q5 (highest income)".to_string(),
+            (Some("area_quintile"), "1") => "Q1 (most deprived area)".to_string(),
+            (Some("area_quintile"), "5") => "Q5 (least deprived area)".to_string(),
+            (Some("income_quintile" | "area_quintile"), q) if q.parse::<u8>().is_ok() => {
+                format!("Q{q}")
+            }
+            (_, other) => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Computes the inequities of every measure × dimension in `period`, ranked: those whose excess
@@ -323,6 +346,17 @@ mod tests {
             denominator: Some(d),
             suppressed: false,
         }
+    }
+
+    #[test]
+    fn labels_give_quintiles_their_meaning() {
+        assert_eq!(label("income_quintile", "1"), "Q1 (lowest income)");
+        assert_eq!(label("area_quintile", "3"), "Q3");
+        assert_eq!(
+            label("race_ethnicity*sex", "White*Female"),
+            "White · Female"
+        );
+        assert_eq!(label("race", "Asian"), "Asian");
     }
 
     #[test]

@@ -146,7 +146,7 @@ fn measures(h: &mut String, r: &ReportInput<'_>) {
                 .groups
                 .iter()
                 .map(|g| Bar {
-                    label: g.subgroup.clone(),
+                    label: crate::inequity::label(&q.dimension, &g.subgroup),
                     value: g.rate,
                     lower: g.lower,
                     upper: g.upper,
@@ -174,7 +174,7 @@ fn measures(h: &mut String, r: &ReportInput<'_>) {
                 let _ = write!(
                     h,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.1}–{:.1}</td><td>{:.0}</td></tr>",
-                    esc(&g.subgroup),
+                    esc(&crate::inequity::label(&q.dimension, &g.subgroup)),
                     g.numerator,
                     g.denominator,
                     g.rate,
