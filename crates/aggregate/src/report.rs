@@ -136,11 +136,20 @@ fn measures(h: &mut String, r: &ReportInput<'_>) {
             }
             None => h.push_str(" No eligible patients in this period.</p>"),
         }
-        let top = r
+        // Chart the measure's most important gap: the largest one distinguishable from chance,
+        // else the race-and-ethnicity breakdown, else whatever there is.
+        let candidates: Vec<&Inequity> = r
             .inequities
             .iter()
             .filter(|q| q.measure == m.id && q.period == r.period && !q.dimension.contains('*'))
-            .max_by(|a, b| a.excess.total_cmp(&b.excess));
+            .collect();
+        let top = candidates
+            .iter()
+            .filter(|q| q.significant())
+            .max_by(|a, b| a.excess.total_cmp(&b.excess))
+            .or_else(|| candidates.iter().find(|q| q.dimension == "race_ethnicity"))
+            .or_else(|| candidates.first())
+            .copied();
         if let Some(q) = top {
             let bars: Vec<Bar> = q
                 .groups
