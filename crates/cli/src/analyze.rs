@@ -10,7 +10,7 @@ use rise_aggregate::report::{QualityNote, ReportInput, render};
 use rise_aggregate::rows::{AggregateRow, MeasureInfo, write_csv};
 use rise_aggregate::suppress::suppress_rows;
 use rise_engine::dimensions;
-use rise_engine::measures::{self, Direction};
+use rise_engine::measures;
 use rise_engine::period;
 use rise_engine::pipeline::{self, Config, Quality};
 use rise_engine::{EngineError, ingest};
@@ -98,19 +98,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         .map_err(engine)?;
     bar.finish();
 
-    let mut rows: Vec<AggregateRow> = out
-        .counts
-        .iter()
-        .map(|c| AggregateRow {
-            measure: c.measure.clone(),
-            dimension: c.dimension.clone(),
-            subgroup: c.subgroup.clone(),
-            period: c.period.clone(),
-            numerator: Some(c.numerator),
-            denominator: Some(c.denominator),
-            suppressed: false,
-        })
-        .collect();
+    let mut rows: Vec<AggregateRow> = out.counts.iter().map(|c| c.to_row()).collect();
     let whole_label = (periods.len() > 1).then(|| whole.label.clone());
     if !args.no_suppression {
         suppress_rows(&mut rows, whole_label.as_deref());
@@ -120,16 +108,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     } else {
         vec![]
     };
-    let infos: Vec<MeasureInfo> = library
-        .iter()
-        .map(|m| MeasureInfo {
-            id: m.id.clone(),
-            title: m.title.clone(),
-            steward: m.steward.clone(),
-            higher_is_better: m.direction == Direction::HigherIsBetter,
-            description: m.description.clone(),
-        })
-        .collect();
+    let infos: Vec<MeasureInfo> = library.iter().map(|m| m.info()).collect();
     let ranked = inequity::inequities(&rows, &infos, &whole.label, 123_456);
 
     let csv_path = args.out.join("aggregates.csv");
@@ -244,19 +223,27 @@ fn quality_notes(q: &Quality, ing: &ingest::Ingested) -> Vec<QualityNote> {
             0.10,
         ));
     }
-    let skipped = ing.skipped.total();
-    notes.push(QualityNote {
-        label: "Records skipped".into(),
-        value: skipped.to_string(),
-        detail: ing
-            .skipped
-            .files
-            .first()
-            .map_or("no bad records".to_string(), |s| {
-                format!("first: {}", s.first)
-            }),
-        warn: skipped > 0,
-    });
+    if ing.skipped.files.is_empty() {
+        notes.push(QualityNote {
+            label: "Records skipped".into(),
+            value: "0".into(),
+            detail: "no bad records".into(),
+            warn: false,
+        });
+    }
+    // One note per file with bad records, each with the first reason, so an analyst can find
+    // and fix them.
+    for s in &ing.skipped.files {
+        let name = std::path::Path::new(&s.file)
+            .file_name()
+            .map_or(s.file.clone(), |n| n.to_string_lossy().to_string());
+        notes.push(QualityNote {
+            label: format!("Records skipped in {name}"),
+            value: s.count.to_string(),
+            detail: format!("first: {}", s.first),
+            warn: true,
+        });
+    }
     notes
 }
 

@@ -50,10 +50,11 @@ impl Session {
                 ctx.register_batch(table.name(), RecordBatch::new_empty(table.schema()))?;
             }
         }
-        ctx.sql(
-            "CREATE VIEW income_q AS SELECT patient_id, ntile(5) OVER (ORDER BY income) AS q
-             FROM patients WHERE income IS NOT NULL",
-        )
+        ctx.sql(&format!(
+            "CREATE VIEW income_q AS SELECT patient_id, {} AS q
+                 FROM patients WHERE income IS NOT NULL",
+            quintile_sql("income ASC")
+        ))
         .await?;
         let has_area = if let Some(path) = area_index {
             register_area(&ctx, path).await?;
@@ -230,6 +231,21 @@ impl Session {
     }
 }
 
+impl Count {
+    /// The aggregate row of this count, before suppression.
+    pub fn to_row(&self) -> rise_aggregate::AggregateRow {
+        rise_aggregate::AggregateRow {
+            measure: self.measure.clone(),
+            dimension: self.dimension.clone(),
+            subgroup: self.subgroup.clone(),
+            period: self.period.clone(),
+            numerator: Some(self.numerator),
+            denominator: Some(self.denominator),
+            suppressed: false,
+        }
+    }
+}
+
 fn measure_error(m: &Measure, e: datafusion::error::DataFusionError) -> EngineError {
     EngineError::Measure {
         id: m.id.clone(),
@@ -254,6 +270,7 @@ async fn register_area(ctx: &SessionContext, path: &Path) -> Result<()> {
     let mut reader = crate::ingest::open_area(path)?;
     let mut zips = Vec::new();
     let mut index = Vec::new();
+    let mut seen = std::collections::HashMap::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| crate::ingest::record_error_pub(&file, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -268,6 +285,16 @@ async fn register_area(ctx: &SessionContext, path: &Path) -> Result<()> {
             })?;
         if zip.is_empty() {
             return Err(EngineError::record(&file, line, "zip", "is empty"));
+        }
+        if let Some(first) = seen.insert(zip.clone(), line) {
+            return Err(EngineError::record(
+                &file,
+                line,
+                "zip",
+                format!(
+                    "'{zip}' is listed twice (first on line {first}); each ZIP needs one index"
+                ),
+            ));
         }
         zips.push(zip);
         index.push(v);
@@ -287,11 +314,24 @@ async fn register_area(ctx: &SessionContext, path: &Path) -> Result<()> {
         ],
     )?;
     ctx.register_batch("area_index", batch)?;
-    // Quintile 1 = most deprived (highest index), population-weighted over the patients.
-    ctx.sql(
-        "CREATE VIEW area_q AS SELECT p.patient_id, ntile(5) OVER (ORDER BY a.deprivation DESC) AS q
+    // Quintile 1 = most deprived (highest index), population-weighted over the patients; a
+    // ZIP's patients always share a quintile.
+    ctx.sql(&format!(
+        "CREATE VIEW area_q AS SELECT p.patient_id, {} AS q
          FROM patients p JOIN area_index a ON a.zip = p.zip",
-    )
+        quintile_sql("a.deprivation DESC")
+    ))
     .await?;
     Ok(())
+}
+
+/// Quintile (1–5) of each row by `order`, population-weighted: the quintile holding the
+/// row's cumulative share. Tied values share a quintile (so the quintiles need not be of equal
+/// size), which makes the result independent of row order and of the number of cores; a plain
+/// `ntile` would split ties arbitrarily. The small subtraction keeps exact boundaries (a share
+/// of exactly 2/5) in the lower quintile despite floating-point rounding.
+fn quintile_sql(order: &str) -> String {
+    format!(
+        "CAST(GREATEST(1, LEAST(5, CEIL(cume_dist() OVER (ORDER BY {order}) * 5 - 1e-9))) AS BIGINT)"
+    )
 }

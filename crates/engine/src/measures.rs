@@ -50,6 +50,17 @@ struct File {
 pub const PLACEHOLDERS: [&str; 2] = ["period_start", "period_end"];
 
 impl Measure {
+    /// What reports and rankings need to know about the measure.
+    pub fn info(&self) -> rise_aggregate::MeasureInfo {
+        rise_aggregate::MeasureInfo {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            steward: self.steward.clone(),
+            higher_is_better: self.direction == Direction::HigherIsBetter,
+            description: self.description.clone(),
+        }
+    }
+
     /// The denominator SQL for one period.
     pub fn denominator_sql(&self, start: &str, end: &str) -> String {
         substitute(&self.denominator, start, end)

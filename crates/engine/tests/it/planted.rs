@@ -6,7 +6,7 @@ use rise_aggregate::rows::{AggregateRow, MeasureInfo};
 use rise_aggregate::suppress::suppress_rows;
 use rise_engine::dimensions;
 use rise_engine::generate::{Config, OutFormat, generate, planted};
-use rise_engine::measures::{Direction, builtin};
+use rise_engine::measures::builtin;
 use std::collections::HashSet;
 
 #[test]
@@ -29,30 +29,9 @@ fn planted_disparities_top_the_ranking() {
         Some(area),
     )
     .unwrap();
-    let mut rows: Vec<AggregateRow> = out
-        .counts
-        .iter()
-        .map(|c| AggregateRow {
-            measure: c.measure.clone(),
-            dimension: c.dimension.clone(),
-            subgroup: c.subgroup.clone(),
-            period: c.period.clone(),
-            numerator: Some(c.numerator),
-            denominator: Some(c.denominator),
-            suppressed: false,
-        })
-        .collect();
+    let mut rows: Vec<AggregateRow> = out.counts.iter().map(|c| c.to_row()).collect();
     suppress_rows(&mut rows, None);
-    let infos: Vec<MeasureInfo> = builtin()
-        .into_iter()
-        .map(|m| MeasureInfo {
-            id: m.id,
-            title: m.title,
-            steward: m.steward,
-            higher_is_better: m.direction == Direction::HigherIsBetter,
-            description: m.description,
-        })
-        .collect();
+    let infos: Vec<MeasureInfo> = builtin().iter().map(|m| m.info()).collect();
     let ranked = inequities(&rows, &infos, "2024", 1);
     let planted_keys: HashSet<(String, String)> = truth
         .planted
