@@ -34,6 +34,11 @@ DATA_DIR is a folder of one of:
   canonical Parquet   patients.parquet, encounters.parquet, … (see docs/canonical-schema.md)
   canonical CSV       patients.csv with a patient_id column, encounters.csv, …
   Synthea CSV         Synthea's csv output (patients.csv with Id,BIRTHDATE,…)
+  FHIR R4             a bulk-data export (Patient.ndjson, Encounter.ndjson, …) and/or
+                      Bundles (*.json, as Synthea writes them); US Core race and ethnicity
+  OMOP CDM v5.4       person.csv, visit_occurrence.csv, condition_occurrence.csv,
+                      measurement.csv, observation.csv, procedure_occurrence.csv,
+                      drug_exposure.csv (+ concept.csv, location.csv, death.csv, …)
 The format is recognised from the files, or named with --format.
 
 Writes to OUT_DIR:
@@ -104,7 +109,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub area_index: Option<PathBuf>,
 
-    /// Input format: parquet, csv or synthea (default: recognised from the files).
+    /// Input format: parquet, csv, synthea, fhir or omop (default: recognised from the files).
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
@@ -128,6 +133,10 @@ pub enum GenerateFormat {
     Parquet,
     /// Synthea-style CSV files.
     Synthea,
+    /// A FHIR R4 bulk-data export (NDJSON, one file per resource type).
+    Fhir,
+    /// OMOP CDM v5.4 tables as CSV, with a concept table for the codes used.
+    Omop,
 }
 
 #[derive(Debug, Args)]

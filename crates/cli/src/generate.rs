@@ -23,6 +23,8 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         format: match args.format {
             GenerateFormat::Parquet => OutFormat::Parquet,
             GenerateFormat::Synthea => OutFormat::Synthea,
+            GenerateFormat::Fhir => OutFormat::Fhir,
+            GenerateFormat::Omop => OutFormat::Omop,
         },
         year,
     };

@@ -22,14 +22,16 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Parses an ISO 8601 date-time (`2024-03-01T08:30:00Z`, with an offset, with a space, or a
-/// bare date) into microseconds since the epoch, in UTC for zoned values.
+/// bare date) into microseconds since the epoch of its wall-clock time. An offset is dropped,
+/// not applied: `2024-12-31T22:00:00-05:00` stays on 31 December, the day the patient was
+/// seen, which is what a measurement period counts.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        return Some(dt.timestamp_micros());
+        return Some(dt.naive_local().and_utc().timestamp_micros());
     }
     for fmt in [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -67,7 +69,8 @@ mod tests {
         let m = midnight_micros(d);
         assert_eq!(parse_timestamp("2024-03-01"), Some(m));
         assert_eq!(parse_timestamp("2024-03-01T00:00:00Z"), Some(m));
-        assert_eq!(parse_timestamp("2024-03-01T01:00:00+01:00"), Some(m));
+        assert_eq!(parse_timestamp("2024-03-01T00:00:00+01:00"), Some(m));
+        assert_eq!(parse_timestamp("2024-03-01T00:00:00-05:00"), Some(m));
         assert_eq!(parse_timestamp("2024-03-01 00:00:00"), Some(m));
         assert_eq!(parse_timestamp("yesterday"), None);
         assert_eq!(from_days(days(d)), d);

@@ -13,11 +13,13 @@ pub mod dates;
 pub mod demographics;
 pub mod dimensions;
 pub mod error;
+pub mod fhir;
 pub mod generate;
 pub mod ingest;
 pub mod measures;
 pub mod period;
 pub mod pipeline;
 pub mod schema;
+pub mod vocab;
 
 pub use error::{EngineError, Result};

@@ -127,8 +127,7 @@ fn analyze_reports_bad_input_clearly() {
     let r = run(&["analyze", empty.path().to_str().unwrap(), "--out", o]);
     assert_eq!(r.code, 2);
     assert!(
-        r.stderr
-            .contains("found no patients.parquet or patients.csv"),
+        r.stderr.contains("found no patients.parquet, patients.csv"),
         "{}",
         r.stderr
     );
@@ -158,6 +157,66 @@ fn analyze_reports_bad_input_clearly() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("bad.toml:5"), "{}", r.stderr);
     assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+}
+
+#[test]
+fn bad_fhir_records_are_counted_in_the_report_or_stop_a_strict_run() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "300", "fhir");
+    let obs = data.path().join("Observation.ndjson");
+    let mut text = std::fs::read_to_string(&obs).unwrap();
+    text.push_str(r#"{"resourceType":"Observation","id":"o-bad","subject":{"reference":"Patient/p000000001"},"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"effectiveDateTime":"soon"}"#);
+    text.push('\n');
+    std::fs::write(&obs, text).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    let d = data.path().to_str().unwrap();
+    let r = run(&["analyze", d, "--out", o, "--period", "2024"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap();
+    assert!(
+        report.contains("Records skipped in Observation.ndjson")
+            && report.contains("Observation/o-bad"),
+        "the report's data-quality section names the bad record"
+    );
+    assert!(report.contains("FHIR R4"));
+    let strict = tempfile::tempdir().unwrap();
+    let s = strict.path().to_str().unwrap();
+    let r = run(&["analyze", d, "--out", s, "--period", "2024", "--strict"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Observation.ndjson:")
+            && r.stderr.contains("effectiveDateTime")
+            && r.stderr.contains("'soon'"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        std::fs::read_dir(strict.path()).unwrap().next().is_none(),
+        "a failed run leaves no output"
+    );
+}
+
+#[test]
+fn generate_writes_every_format() {
+    for (format, marker) in [
+        ("synthea", "patients.csv"),
+        ("fhir", "Patient.ndjson"),
+        ("omop", "person.csv"),
+        ("parquet", "patients.parquet"),
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        generate(data.path(), "20", format);
+        assert!(data.path().join(marker).is_file(), "{format}: {marker}");
+        assert!(data.path().join("truth.json").is_file());
+        let partial: Vec<String> = std::fs::read_dir(data.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".partial"))
+            .collect();
+        assert!(partial.is_empty(), "{format}: {partial:?}");
+    }
 }
 
 #[test]

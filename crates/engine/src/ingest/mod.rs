@@ -3,6 +3,9 @@
 //! `strict`, stops the run) with its file, line (or resource id) and field.
 
 mod canonical;
+mod facts;
+mod fhir;
+mod omop;
 mod source;
 mod synthea;
 pub mod writer;
@@ -24,6 +27,10 @@ pub enum Format {
     CanonicalCsv,
     /// A Synthea CSV output folder (`patients.csv` with `Id,BIRTHDATE,…`).
     Synthea,
+    /// FHIR R4: a bulk-data export (`*.ndjson`) and/or Bundles (`*.json`).
+    Fhir,
+    /// OMOP CDM v5.4 tables as CSV (`person.csv`, …).
+    Omop,
 }
 
 impl Format {
@@ -33,8 +40,10 @@ impl Format {
             "parquet" | "canonical-parquet" => Ok(Self::CanonicalParquet),
             "csv" | "canonical-csv" | "canonical" => Ok(Self::CanonicalCsv),
             "synthea" => Ok(Self::Synthea),
+            "fhir" => Ok(Self::Fhir),
+            "omop" => Ok(Self::Omop),
             other => Err(EngineError::Setting(format!(
-                "unknown input format '{other}' (use parquet, csv or synthea)"
+                "unknown input format '{other}' (use parquet, csv, synthea, fhir or omop)"
             ))),
         }
     }
@@ -45,6 +54,8 @@ impl Format {
             Self::CanonicalParquet => "canonical Parquet",
             Self::CanonicalCsv => "canonical CSV",
             Self::Synthea => "Synthea CSV",
+            Self::Fhir => "FHIR R4",
+            Self::Omop => "OMOP CDM v5.4 CSV",
         }
     }
 }
@@ -78,9 +89,15 @@ pub fn detect(dir: &Path) -> Result<Format> {
             "header is neither canonical (patient_id, …) nor Synthea (Id, BIRTHDATE, …); name the format with --format",
         ));
     }
+    if omop::looks_like_omop(dir) {
+        return Ok(Format::Omop);
+    }
+    if fhir::looks_like_fhir(dir) {
+        return Ok(Format::Fhir);
+    }
     Err(EngineError::file(
         dir.display().to_string(),
-        "found no patients.parquet or patients.csv; is this the folder of an export?",
+        "found no patients.parquet, patients.csv, person.csv (OMOP) or FHIR files (*.ndjson, *.json); is this the folder of an export?",
     ))
 }
 
@@ -119,6 +136,8 @@ pub fn ingest(input: &Path, format: Format, work: &Path, opts: Options) -> Resul
         }
         Format::CanonicalCsv => canonical::convert_csv(input, work, opts),
         Format::Synthea => synthea::convert(input, work, opts),
+        Format::Fhir => fhir::convert(input, work, opts),
+        Format::Omop => omop::convert(input, work, opts),
     }
 }
 

@@ -19,17 +19,32 @@ fn make(format: OutFormat, n: u64) -> tempfile::TempDir {
 }
 
 #[test]
-fn synthea_and_parquet_give_identical_counts() {
+fn every_input_format_gives_identical_counts() {
     let pq = make(OutFormat::Parquet, 1500);
-    let sy = make(OutFormat::Synthea, 1500);
     assert_eq!(ingest::detect(pq.path()).unwrap(), Format::CanonicalParquet);
-    assert_eq!(ingest::detect(sy.path()).unwrap(), Format::Synthea);
-    let dims = "race_ethnicity,sex,language,payer,income_quintile";
+    let dims = "race_ethnicity,race,ethnicity,sex,age_band,language,payer,income_quintile";
     let a = analyse(pq.path(), None, 2024, singles(dims), None).unwrap();
-    let b = analyse(sy.path(), None, 2024, singles(dims), None).unwrap();
     assert!(a.counts.len() > 100);
-    assert_eq!(a.counts, b.counts);
-    assert_eq!(b.ingested.skipped.total(), 0);
+    for (format, detected) in [
+        (OutFormat::Synthea, Format::Synthea),
+        (OutFormat::Fhir, Format::Fhir),
+        (OutFormat::Omop, Format::Omop),
+    ] {
+        let dir = make(format, 1500);
+        assert_eq!(ingest::detect(dir.path()).unwrap(), detected);
+        let b = analyse(dir.path(), None, 2024, singles(dims), None).unwrap();
+        assert_eq!(b.ingested.format, detected);
+        assert_eq!(
+            b.ingested.skipped.total(),
+            0,
+            "{detected:?}: {:?}",
+            b.ingested.skipped
+        );
+        for (x, y) in a.counts.iter().zip(&b.counts) {
+            assert_eq!(x, y, "{detected:?} differs from Parquet");
+        }
+        assert_eq!(a.counts.len(), b.counts.len(), "{detected:?}");
+    }
     // Every built-in measure has eligible patients in a generated population.
     for m in rise_engine::measures::builtin() {
         let o = find(&a.counts, &m.id, "overall", "All").unwrap();
@@ -42,6 +57,167 @@ fn synthea_and_parquet_give_identical_counts() {
             o.denominator
         );
     }
+}
+
+/// Appends a line to a file of a generated folder.
+fn append(dir: &std::path::Path, name: &str, line: &str) {
+    let path = dir.join(name);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(line);
+    std::fs::write(&path, text).unwrap();
+}
+
+fn strict_error(dir: &std::path::Path, format: Format) -> String {
+    let work = tempfile::tempdir().unwrap();
+    let err =
+        ingest::ingest(dir, format, work.path(), ingest::Options { strict: true }).unwrap_err();
+    assert!(err.is_input(), "{err}");
+    err.to_string()
+}
+
+#[test]
+fn bad_fhir_resources_are_named_by_file_line_and_id() {
+    let dir = make(OutFormat::Fhir, 40);
+    append(dir.path(), "Observation.ndjson", "{not json\n");
+    append(
+        dir.path(),
+        "Procedure.ndjson",
+        r#"{"resourceType":"Procedure","id":"pr-bad","status":"completed","subject":{"reference":"Patient/p000000001"},"performedDateTime":"last tuesday","code":{"coding":[{"system":"http://snomed.info/sct","code":"73761001"}]}}"#,
+    );
+    append(dir.path(), "Procedure.ndjson", "\n");
+    append(
+        dir.path(),
+        "Condition.ndjson",
+        r#"{"resourceType":"Condition","id":"c-local","subject":{"reference":"Patient/p000000001"},"onsetDateTime":"2024-02-01","code":{"coding":[{"system":"http://example.org/our-codes","code":"X1"}]}}"#,
+    );
+    append(dir.path(), "Condition.ndjson", "\n");
+    let out = analyse(dir.path(), None, 2024, singles("sex"), None).unwrap();
+    assert_eq!(
+        out.ingested.skipped.total(),
+        3,
+        "{:?}",
+        out.ingested.skipped
+    );
+    let firsts: Vec<&str> = out
+        .ingested
+        .skipped
+        .files
+        .iter()
+        .map(|s| s.first.as_str())
+        .collect();
+    let has = |needle: &[&str]| firsts.iter().any(|f| needle.iter().all(|n| f.contains(n)));
+    assert!(
+        has(&["Observation.ndjson:", "not a FHIR resource"]),
+        "{firsts:?}"
+    );
+    assert!(
+        has(&[
+            "Procedure.ndjson:",
+            "Procedure/pr-bad",
+            "performedDateTime",
+            "'last tuesday'"
+        ]),
+        "{firsts:?}"
+    );
+    assert!(
+        has(&[
+            "Condition.ndjson:",
+            "Condition/c-local",
+            "code",
+            "http://example.org/our-codes"
+        ]),
+        "{firsts:?}"
+    );
+    let msg = strict_error(dir.path(), Format::Fhir);
+    assert!(msg.contains("Condition.ndjson:"), "{msg}");
+}
+
+#[test]
+fn fhir_bundles_are_read_like_bulk_exports() {
+    // The same population as one Bundle per patient must give the same counts.
+    let bulk = make(OutFormat::Fhir, 60);
+    let bundles = tempfile::tempdir().unwrap();
+    let mut by_patient: std::collections::BTreeMap<String, Vec<serde_json::Value>> =
+        Default::default();
+    for entry in std::fs::read_dir(bulk.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "ndjson") {
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                let subject = ["subject", "patient", "beneficiary"]
+                    .iter()
+                    .find_map(|k| v[k]["reference"].as_str())
+                    .map(|r| r.trim_start_matches("Patient/").to_string())
+                    .or_else(|| v["id"].as_str().map(str::to_string))
+                    .unwrap();
+                by_patient.entry(subject).or_default().push(v);
+            }
+        }
+    }
+    for (pid, resources) in &by_patient {
+        let bundle = serde_json::json!({
+            "resourceType": "Bundle", "type": "transaction",
+            "entry": resources.iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()
+        });
+        std::fs::write(
+            bundles.path().join(format!("{pid}.json")),
+            bundle.to_string(),
+        )
+        .unwrap();
+    }
+    std::fs::write(bundles.path().join("truth.json"), "{\"not\": \"fhir\"}").unwrap();
+    assert_eq!(ingest::detect(bundles.path()).unwrap(), Format::Fhir);
+    let dims = "race_ethnicity,sex,language,payer,income_quintile";
+    let a = analyse(bulk.path(), None, 2024, singles(dims), None).unwrap();
+    let b = analyse(bundles.path(), None, 2024, singles(dims), None).unwrap();
+    assert_eq!(b.ingested.skipped.total(), 0, "{:?}", b.ingested.skipped);
+    assert_eq!(a.counts, b.counts);
+}
+
+#[test]
+fn bad_omop_rows_are_named_by_file_line_and_field() {
+    let dir = make(OutFormat::Omop, 40);
+    append(
+        dir.path(),
+        "measurement.csv",
+        "999999,1,2000000001,2024-13-45,,32817,120,,8480-6,mm[Hg]\n",
+    );
+    append(
+        dir.path(),
+        "person.csv",
+        "77777,8532,19x5,1,1,,8527,38003564,90001,x,F,white,nonhispanic\n",
+    );
+    let out = analyse(dir.path(), None, 2024, singles("sex"), None).unwrap();
+    assert_eq!(
+        out.ingested.skipped.total(),
+        2,
+        "{:?}",
+        out.ingested.skipped
+    );
+    let firsts: Vec<&str> = out
+        .ingested
+        .skipped
+        .files
+        .iter()
+        .map(|s| s.first.as_str())
+        .collect();
+    assert!(
+        firsts
+            .iter()
+            .any(|f| f.contains("measurement.csv:") && f.contains("measurement_date")),
+        "{firsts:?}"
+    );
+    assert!(
+        firsts.iter().any(|f| f.contains("person.csv:")
+            && f.contains("year_of_birth")
+            && f.contains("19x5")),
+        "{firsts:?}"
+    );
+    let msg = strict_error(dir.path(), Format::Omop);
+    assert!(
+        msg.contains("measurement.csv:") && msg.contains("2024-13-45"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -84,7 +260,7 @@ fn missing_columns_and_folders_are_clear_errors() {
         ingest::detect(dir.path())
             .unwrap_err()
             .to_string()
-            .contains("found no patients.parquet or patients.csv")
+            .contains("found no patients.parquet, patients.csv")
     );
     std::fs::write(dir.path().join("patients.csv"), "patient_id,sex\np1,F\n").unwrap();
     let work = tempfile::tempdir().unwrap();

@@ -6,4 +6,5 @@
 mod counts;
 mod formats;
 mod planted;
+mod real;
 mod support;
