@@ -280,3 +280,18 @@ fn missing_columns_and_folders_are_clear_errors() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn records_just_after_the_period_are_fine() {
+    // DataFusion 55's filter-selectivity estimate, from Parquet column statistics, overshot 1
+    // and failed an internal assertion when the latest observation lay just past the period.
+    let sy = make(OutFormat::Synthea, 300);
+    append(
+        sy.path(),
+        "observations.csv",
+        "2025-01-01T00:00:00Z,p000000001,,vital-signs,8480-6,Systolic,120,mm[Hg],numeric\n",
+    );
+    let out = analyse(sy.path(), None, 2024, singles("sex"), None).unwrap();
+    assert_eq!(out.ingested.skipped.total(), 0);
+    assert!(find(&out.counts, "bp_control", "overall", "All").is_some());
+}
