@@ -1,0 +1,198 @@
+//! Uploaded aggregate data sets: the counts `rise analyze` wrote, never patient records. A
+//! data set is stored whole or not at all.
+
+use crate::audit::{self, NONE};
+use crate::model::{Actor, AggregateRecord, Dataset, MeasureRecord, OrgStatus};
+use crate::{Result, Store, StoreError, now};
+use rise_aggregate::rows::{AggregateRow, MeasureInfo};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A data set to store.
+#[derive(Debug, Clone)]
+pub struct NewDataset {
+    pub label: String,
+    pub source: String,
+    pub rows: Vec<AggregateRow>,
+    pub measures: Vec<MeasureInfo>,
+    /// The member uploaded exact small counts (`rise analyze --no-suppression`).
+    pub unsuppressed: bool,
+}
+
+const COLUMNS: &str =
+    "id, organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_at";
+
+fn dataset(r: &AnyRow) -> Result<Dataset> {
+    let flag: i64 = r.try_get("unsuppressed")?;
+    Ok(Dataset {
+        id: r.try_get("id")?,
+        organization_id: r.try_get("organization_id")?,
+        label: r.try_get("label")?,
+        source: r.try_get("source")?,
+        rows: r.try_get("rows")?,
+        suppressed_rows: r.try_get("suppressed_rows")?,
+        unsuppressed: flag != 0,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
+fn count(v: Option<u64>) -> Option<i64> {
+    v.map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+impl Store {
+    /// Stores a data set for a member organization, in one transaction.
+    pub async fn add_dataset(
+        &self,
+        organization_id: i64,
+        d: &NewDataset,
+        actor: &Actor,
+    ) -> Result<Dataset> {
+        let org = self.organization(organization_id).await?;
+        if org.status != OrgStatus::Approved {
+            return Err(StoreError::Conflict(
+                "Only approved members can upload data sets.".into(),
+            ));
+        }
+        let label = d.label.trim();
+        if label.is_empty() || label.chars().count() > 200 {
+            return Err(StoreError::invalid(
+                "label",
+                "Name the data set (at most 200 characters), e.g. 'Ambulatory EHR 2024'.",
+            ));
+        }
+        if d.rows.is_empty() {
+            return Err(StoreError::invalid(
+                "file",
+                "The file holds no aggregate rows.",
+            ));
+        }
+        let suppressed = d.rows.iter().filter(|r| r.suppressed).count() as i64;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO datasets (organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_by, uploaded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"))
+            .bind(organization_id)
+            .bind(label)
+            .bind(d.source.trim())
+            .bind(d.rows.len() as i64)
+            .bind(suppressed)
+            .bind(i64::from(d.unsuppressed))
+            .bind(actor.user_id)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+        let ds = dataset(&row)?;
+        for m in &d.measures {
+            sqlx::query("INSERT INTO dataset_measures (dataset_id, measure, title, steward, higher_is_better, description)
+                         VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(ds.id)
+                .bind(&m.id)
+                .bind(&m.title)
+                .bind(&m.steward)
+                .bind(i64::from(m.higher_is_better))
+                .bind(&m.description)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for r in &d.rows {
+            sqlx::query("INSERT INTO aggregates (dataset_id, measure, dimension, subgroup, period, numerator, denominator, suppressed)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(ds.id)
+                .bind(&r.measure)
+                .bind(&r.dimension)
+                .bind(&r.subgroup)
+                .bind(&r.period)
+                .bind(count(r.numerator))
+                .bind(count(r.denominator))
+                .bind(i64::from(r.suppressed))
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit::record(&mut tx, actor, "upload", "dataset", ds.id, NONE, Some(&ds)).await?;
+        tx.commit().await?;
+        Ok(ds)
+    }
+
+    /// One data set of an organization.
+    pub async fn dataset(&self, organization_id: i64, id: i64) -> Result<Dataset> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM datasets WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(organization_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        dataset(&row)
+    }
+
+    /// An organization's data sets, newest first.
+    pub async fn datasets(&self, organization_id: i64) -> Result<Vec<Dataset>> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM datasets WHERE organization_id = $1 ORDER BY id DESC"
+        ))
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(dataset)
+        .collect()
+    }
+
+    /// The rows of a data set (of `organization_id`).
+    pub async fn aggregates(
+        &self,
+        organization_id: i64,
+        dataset_id: i64,
+    ) -> Result<Vec<AggregateRecord>> {
+        self.dataset(organization_id, dataset_id).await?;
+        sqlx::query("SELECT measure, dimension, subgroup, period, numerator, denominator, suppressed
+                     FROM aggregates WHERE dataset_id = $1 ORDER BY measure, dimension, period, subgroup")
+            .bind(dataset_id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let s: i64 = r.try_get("suppressed")?;
+                Ok(AggregateRecord {
+                    measure: r.try_get("measure")?,
+                    dimension: r.try_get("dimension")?,
+                    subgroup: r.try_get("subgroup")?,
+                    period: r.try_get("period")?,
+                    numerator: r.try_get("numerator")?,
+                    denominator: r.try_get("denominator")?,
+                    suppressed: s != 0,
+                })
+            })
+            .collect()
+    }
+
+    /// The measures of a data set (of `organization_id`).
+    pub async fn dataset_measures(
+        &self,
+        organization_id: i64,
+        dataset_id: i64,
+    ) -> Result<Vec<MeasureRecord>> {
+        self.dataset(organization_id, dataset_id).await?;
+        sqlx::query(
+            "SELECT measure, title, steward, higher_is_better, description
+                     FROM dataset_measures WHERE dataset_id = $1 ORDER BY measure",
+        )
+        .bind(dataset_id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            let h: i64 = r.try_get("higher_is_better")?;
+            Ok(MeasureRecord {
+                measure: r.try_get("measure")?,
+                title: r.try_get("title")?,
+                steward: r.try_get("steward")?,
+                higher_is_better: h != 0,
+                description: r.try_get("description")?,
+            })
+        })
+        .collect()
+    }
+}

@@ -1,0 +1,116 @@
+//! Errors of the store.
+
+use serde::Serialize;
+use thiserror::Error;
+
+/// A problem with one field of a submitted form, to show next to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What went wrong.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The record does not exist (or the caller may not know that it does).
+    #[error("not found")]
+    NotFound,
+    /// Submitted values are not acceptable; one message per field.
+    #[error("invalid input: {}", .0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// The write conflicts with existing data (a duplicate name or email).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many failed sign-ins for this account: wait before trying again.
+    #[error("too many failed sign-ins; try again in {minutes} minutes")]
+    Throttled { minutes: i64 },
+    /// The store was set up wrongly (a bad URL).
+    #[error("{0}")]
+    Config(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// Turns a unique-constraint violation into a conflict with `message`.
+    pub fn unique(e: sqlx::Error, message: &str) -> Self {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                Self::Conflict(message.to_string())
+            }
+            _ => Self::Database(e),
+        }
+    }
+}
+
+/// Result alias of the store.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Collects field errors; `finish` fails when any were found.
+#[derive(Debug, Default)]
+pub(crate) struct Checks(Vec<FieldError>);
+
+impl Checks {
+    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
+        if !ok {
+            self.0.push(FieldError::new(field, message));
+        }
+    }
+
+    pub fn finish(self) -> Result<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(self.0))
+        }
+    }
+}
+
+/// Whether `s` looks like an email address (one `@`, a dot in the domain, no spaces).
+pub(crate) fn is_email(s: &str) -> bool {
+    let s = s.trim();
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && !domain.contains('@')
+        && s.len() <= 254
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert!(is_email("a@b.org"));
+        assert!(is_email(" ana.lopez@clinic.example.com "));
+        assert!(!is_email("a@b"));
+        assert!(!is_email("@b.org"));
+        assert!(!is_email("a b@c.org"));
+        assert!(!is_email("a@@b.org"));
+    }
+}

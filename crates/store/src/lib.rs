@@ -1,0 +1,125 @@
+//! # rise-store
+//!
+//! The coalition's database: one repository API over SQLite (the embedded default: one file,
+//! WAL) and PostgreSQL (production), chosen by the URL. Migrations run when the store opens,
+//! and every write records who, when, what, and the record before and after in `audit_log`,
+//! in the same transaction as the write.
+//!
+//! Only aggregates are stored, never patient-level data. Whether a number may be shown to
+//! someone (small-cell suppression for other organizations and the public) is decided above
+//! this crate, by `web`; the store keeps what the member uploaded.
+//!
+//! One implementation serves both databases through sqlx's `Any` driver with portable SQL:
+//! `$1, $2, …` placeholders (always in order of appearance, never repeated: SQLite numbers them
+//! by first appearance), `RETURNING`, integers as 64-bit, flags as 0/1, times as ISO 8601 text.
+//! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`).
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod adoption;
+mod audit;
+mod commitments;
+mod datasets;
+mod error;
+mod framework;
+mod orgs;
+mod plans;
+mod users;
+
+pub mod model;
+
+pub use adoption::{Adopter, AdoptionStatus};
+pub use datasets::NewDataset;
+pub use error::{FieldError, Result, StoreError};
+pub use framework::FrameworkFile;
+pub use users::{Session, password_hash, password_matches};
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::path::Path;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The coalition database.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    // The URL may hold a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` — `sqlite://PATH` or
+    /// `postgres://…` — and brings its schema up to date.
+    pub async fn open(url: &str) -> Result<Self> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            ));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let mut options = AnyPoolOptions::new().max_connections(8);
+        if backend == Backend::Sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&url).await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers go on while one writer writes; it persists in the file.
+            pool.execute("PRAGMA journal_mode = WAL;").await?;
+            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+        } else {
+            sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// Opens a SQLite file.
+    pub async fn open_sqlite(path: &Path) -> Result<Self> {
+        Self::open(&format!("sqlite://{}", path.display())).await
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The current time as stored: ISO 8601 UTC, whole seconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

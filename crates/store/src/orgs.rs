@@ -1,0 +1,283 @@
+//! Membership: applications, decisions, member organizations, and the outbox that tells
+//! applicants and invitees.
+
+use crate::audit::{self, NONE};
+use crate::error::{Checks, is_email};
+use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, STATES, region_of};
+use crate::{Result, Store, StoreError, now};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+const COLUMNS: &str = "id, name, kind, state, region, contact_name, contact_email, why, status, \
+                       decision_reason, applied_at, decided_at";
+
+fn org(r: &AnyRow) -> Result<Organization> {
+    let kind: String = r.try_get("kind")?;
+    let status: String = r.try_get("status")?;
+    Ok(Organization {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        kind: OrgKind::parse(&kind).ok_or_else(|| bad_value("kind", &kind))?,
+        state: r.try_get("state")?,
+        region: r.try_get("region")?,
+        contact_name: r.try_get("contact_name")?,
+        contact_email: r.try_get("contact_email")?,
+        why: r.try_get("why")?,
+        status: OrgStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
+        decision_reason: r.try_get("decision_reason")?,
+        applied_at: r.try_get("applied_at")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
+
+pub(crate) fn bad_value(column: &str, value: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("unexpected {column} '{value}' in the database").into(),
+    ))
+}
+
+/// Checks an application; returns the parsed type and the region.
+fn validate(a: &Application) -> Result<(OrgKind, &'static str)> {
+    let mut c = Checks::default();
+    let name = a.name.trim();
+    c.check(!name.is_empty(), "name", "Enter the organization's name.");
+    c.check(
+        name.chars().count() <= 200,
+        "name",
+        "Use at most 200 characters.",
+    );
+    let kind = OrgKind::parse(a.kind.trim());
+    c.check(kind.is_some(), "kind", "Choose the type of organization.");
+    let region = region_of(a.state.trim());
+    c.check(
+        STATES.contains(&a.state.trim()) && region.is_some(),
+        "state",
+        "Choose the state where the organization is based.",
+    );
+    c.check(
+        !a.contact_name.trim().is_empty(),
+        "contact_name",
+        "Enter the name of a contact person.",
+    );
+    c.check(
+        is_email(&a.contact_email),
+        "contact_email",
+        "Enter an email address like name@example.org.",
+    );
+    c.check(
+        a.why.trim().chars().count() >= 20,
+        "why",
+        "Tell us in a sentence or two (at least 20 characters) why you are joining.",
+    );
+    c.check(
+        a.why.chars().count() <= 4000,
+        "why",
+        "Use at most 4,000 characters.",
+    );
+    c.finish()?;
+    match (kind, region) {
+        (Some(k), Some(r)) => Ok((k, r)),
+        _ => Err(StoreError::invalid(
+            "kind",
+            "Choose the type of organization.",
+        )),
+    }
+}
+
+impl Store {
+    /// Files a membership application (from the public form).
+    pub async fn apply(&self, a: &Application, actor: &Actor) -> Result<Organization> {
+        let (kind, region) = validate(a)?;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO organizations (name, kind, state, region, contact_name, contact_email, why,
+                                        status, applied_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        ))
+        .bind(a.name.trim())
+        .bind(kind.key())
+        .bind(a.state.trim())
+        .bind(region)
+        .bind(a.contact_name.trim())
+        .bind(a.contact_email.trim().to_ascii_lowercase())
+        .bind(a.why.trim())
+        .bind(OrgStatus::Applied.key())
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            StoreError::unique(e, "An organization with this name has already applied.")
+        })?;
+        let o = org(&row)?;
+        audit::record(
+            &mut tx,
+            actor,
+            "apply",
+            "organization",
+            o.id,
+            NONE,
+            Some(&o),
+        )
+        .await?;
+        outbox(
+            &mut tx,
+            &o.contact_email,
+            "Your application to the coalition",
+            &format!(
+                "We received the application of {}. Coalition staff review applications within two weeks; we will write to you when it is decided.",
+                o.name
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(o)
+    }
+
+    /// Approves or declines an application, with a reason that the applicant is sent.
+    pub async fn decide(
+        &self,
+        id: i64,
+        approve: bool,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<Organization> {
+        let before = self.organization(id).await?;
+        if before.status != OrgStatus::Applied {
+            return Err(StoreError::Conflict(format!(
+                "{} has already been {}.",
+                before.name,
+                before.status.label().to_lowercase()
+            )));
+        }
+        let reason = reason.trim();
+        if !approve && reason.is_empty() {
+            return Err(StoreError::invalid(
+                "reason",
+                "Give the applicant a reason for declining.",
+            ));
+        }
+        let status = if approve {
+            OrgStatus::Approved
+        } else {
+            OrgStatus::Declined
+        };
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE organizations SET status = $1, decision_reason = $2, decided_at = $3
+             WHERE id = $4 RETURNING {COLUMNS}"
+        ))
+        .bind(status.key())
+        .bind(Some(reason).filter(|r| !r.is_empty()))
+        .bind(now())
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let after = org(&row)?;
+        audit::record(
+            &mut tx,
+            actor,
+            if approve { "approve" } else { "decline" },
+            "organization",
+            id,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+        let body = if approve {
+            format!(
+                "{} is now a member of the coalition.{} Sign in with the invitation we sent to set your password, then commit to actions in each category of the framework.",
+                after.name,
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Note from the reviewer: {reason}")
+                }
+            )
+        } else {
+            format!(
+                "We are unable to accept the application of {} at this time. Reason: {reason}",
+                after.name
+            )
+        };
+        outbox(
+            &mut tx,
+            &after.contact_email,
+            &format!("Your application: {}", status.label().to_lowercase()),
+            &body,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// One organization.
+    pub async fn organization(&self, id: i64) -> Result<Organization> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        org(&row)
+    }
+
+    /// Organizations, optionally of one status, by name.
+    pub async fn organizations(&self, status: Option<OrgStatus>) -> Result<Vec<Organization>> {
+        let rows = match status {
+            Some(s) => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM organizations WHERE status = $1 ORDER BY name"
+                ))
+                .bind(s.key())
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM organizations ORDER BY name"
+                ))
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(org).collect()
+    }
+
+    /// The outbox, newest first.
+    pub async fn outbox(&self, limit: i64) -> Result<Vec<(String, String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT to_email, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("to_email")?,
+                    r.try_get("subject")?,
+                    r.try_get("body")?,
+                    r.try_get("created_at")?,
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Queues a message for someone outside the platform.
+pub(crate) async fn outbox(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
+    sqlx::query("INSERT INTO outbox (to_email, subject, body, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(to)
+        .bind(subject)
+        .bind(body)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

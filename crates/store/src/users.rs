@@ -1,0 +1,417 @@
+//! Accounts: passwords (Argon2id), sign-in with throttling, sessions with their CSRF token,
+//! invitations, and API tokens for uploads from the command line. Secrets (session, invitation
+//! and API tokens) are stored only as SHA-256 hashes.
+
+use crate::audit::{self, NONE};
+use crate::error::{Checks, is_email};
+use crate::model::{Actor, Role, User};
+use crate::orgs::{bad_value, outbox};
+use crate::{Result, Store, StoreError, now};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Argon2, PasswordHash};
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// Failed sign-ins allowed per account within [`THROTTLE_MINUTES`].
+pub const MAX_FAILURES: i64 = 5;
+/// The throttling window.
+pub const THROTTLE_MINUTES: i64 = 15;
+/// How long a session lasts.
+pub const SESSION_HOURS: i64 = 12;
+
+const COLUMNS: &str = "id, email, name, role, organization_id, created_at";
+
+fn user(r: &AnyRow) -> Result<User> {
+    let role: String = r.try_get("role")?;
+    Ok(User {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| bad_value("role", &role))?,
+        organization_id: r.try_get("organization_id")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, OWASP's minimum).
+pub fn password_hash(password: &str) -> Result<String> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| StoreError::Config(format!("password salt: {e}")))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| StoreError::Config(format!("password hashing: {e}")))
+}
+
+/// Whether `password` matches a stored hash.
+pub fn password_matches(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A new random secret (256 bits, hex) and its stored hash.
+fn secret() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hash = digest(&token);
+    (token, hash)
+}
+
+fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn check_password(c: &mut Checks, password: &str) {
+    c.check(
+        password.chars().count() >= 12,
+        "password",
+        "Use at least 12 characters.",
+    );
+    c.check(
+        password.chars().count() <= 200,
+        "password",
+        "Use at most 200 characters.",
+    );
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    /// The token every form of this session must carry.
+    pub csrf_token: String,
+}
+
+impl Store {
+    /// Creates an account directly (coalition staff, the demo). Members join by invitation.
+    pub async fn create_user(
+        &self,
+        email: &str,
+        name: &str,
+        password: &str,
+        role: Role,
+        organization_id: Option<i64>,
+        actor: &Actor,
+    ) -> Result<User> {
+        let mut c = Checks::default();
+        c.check(
+            is_email(email),
+            "email",
+            "Enter an email address like name@example.org.",
+        );
+        c.check(!name.trim().is_empty(), "name", "Enter a name.");
+        check_password(&mut c, password);
+        c.check(
+            role.is_staff() == organization_id.is_none(),
+            "role",
+            "Staff belong to no organization; members belong to one.",
+        );
+        c.finish()?;
+        let hash = password_hash(password)?;
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO users (email, name, password_hash, role, organization_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+        ))
+        .bind(email.trim().to_ascii_lowercase())
+        .bind(name.trim())
+        .bind(hash)
+        .bind(role.key())
+        .bind(organization_id)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "An account with this email already exists."))?;
+        let u = user(&row)?;
+        audit::record(&mut tx, actor, "create", "user", u.id, NONE, Some(&u)).await?;
+        tx.commit().await?;
+        Ok(u)
+    }
+
+    /// One user.
+    pub async fn user(&self, id: i64) -> Result<User> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        user(&row)
+    }
+
+    /// The people of an organization.
+    pub async fn users_of(&self, organization_id: i64) -> Result<Vec<User>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM users WHERE organization_id = $1 ORDER BY name"
+        ))
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user).collect()
+    }
+
+    /// Signs in: checks the password, throttling repeated failures per account, and opens a
+    /// session. Returns the session token (for the cookie) and the session.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(String, Session)> {
+        let email = email.trim().to_ascii_lowercase();
+        let since = (Utc::now() - Duration::minutes(THROTTLE_MINUTES))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let failures: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE email = $1 AND at > $2")
+                .bind(&email)
+                .bind(&since)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?;
+        if failures >= MAX_FAILURES {
+            return Err(StoreError::Throttled {
+                minutes: THROTTLE_MINUTES,
+            });
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"
+        ))
+        .bind(&email)
+        .fetch_optional(&self.pool)
+        .await?;
+        let found = match &row {
+            Some(r) => {
+                let hash: String = r.try_get("password_hash")?;
+                password_matches(password, &hash)
+            }
+            None => {
+                // Spend the same time as a real check, so timing does not reveal accounts.
+                let _ = password_matches(password, DUMMY_HASH);
+                false
+            }
+        };
+        let (Some(row), true) = (row, found) else {
+            sqlx::query("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
+                .bind(&email)
+                .bind(now())
+                .execute(&self.pool)
+                .await?;
+            return Err(StoreError::NotFound);
+        };
+        let u = user(&row)?;
+        let (token, hash) = secret();
+        let (csrf, _) = secret();
+        let expires = (Utc::now() + Duration::hours(SESSION_HOURS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash)
+        .bind(u.id)
+        .bind(&csrf)
+        .bind(now())
+        .bind(expires)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("DELETE FROM login_failures WHERE email = $1")
+            .bind(&email)
+            .execute(&self.pool)
+            .await?;
+        Ok((
+            token,
+            Session {
+                user: u,
+                csrf_token: csrf,
+            },
+        ))
+    }
+
+    /// The live session of a cookie token.
+    pub async fn session(&self, token: &str) -> Result<Session> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.organization_id, u.created_at, s.csrf_token
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(digest(token))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(Session {
+            user: user(&row)?,
+            csrf_token: row.try_get("csrf_token")?,
+        })
+    }
+
+    /// Ends a session.
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(digest(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Invites someone into an organization; the invitation (with its one-time token) goes to
+    /// the outbox. Returns the token.
+    pub async fn invite(
+        &self,
+        organization_id: i64,
+        email: &str,
+        role: Role,
+        actor: &Actor,
+    ) -> Result<String> {
+        let mut c = Checks::default();
+        c.check(
+            is_email(email),
+            "email",
+            "Enter an email address like name@example.org.",
+        );
+        c.check(
+            matches!(role, Role::OrgAdmin | Role::OrgMember),
+            "role",
+            "Invite as organization admin or member.",
+        );
+        c.finish()?;
+        let org = self.organization(organization_id).await?;
+        let email = email.trim().to_ascii_lowercase();
+        let (token, hash) = secret();
+        let expires =
+            (Utc::now() + Duration::days(14)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO invitations (token_hash, organization_id, email, role, invited_by,
+                                      created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&hash)
+        .bind(organization_id)
+        .bind(&email)
+        .bind(role.key())
+        .bind(actor.user_id.unwrap_or(0))
+        .bind(now())
+        .bind(expires)
+        .execute(&mut *tx)
+        .await?;
+        let after = serde_json::json!({"organization_id": organization_id, "email": email, "role": role.key()});
+        audit::record(
+            &mut tx,
+            actor,
+            "invite",
+            "invitation",
+            &email,
+            NONE,
+            Some(&after),
+        )
+        .await?;
+        outbox(
+            &mut tx,
+            &email,
+            &format!("You are invited to {} on the coalition platform", org.name),
+            &format!(
+                "Open /invitations/{token} to set your name and password. The invitation expires in 14 days."
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
+    }
+
+    /// Accepts an invitation: creates the account.
+    pub async fn accept_invitation(&self, token: &str, name: &str, password: &str) -> Result<User> {
+        let row = sqlx::query(
+            "SELECT organization_id, email, role FROM invitations
+             WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
+        )
+        .bind(digest(token))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let org: i64 = row.try_get("organization_id")?;
+        let email: String = row.try_get("email")?;
+        let role: String = row.try_get("role")?;
+        let role = Role::parse(&role).ok_or_else(|| bad_value("role", &role))?;
+        let actor = Actor::system(&email);
+        let u = self
+            .create_user(&email, name, password, role, Some(org), &actor)
+            .await?;
+        sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2")
+            .bind(now())
+            .bind(digest(token))
+            .execute(&self.pool)
+            .await?;
+        Ok(u)
+    }
+
+    /// Issues an API token for uploads on behalf of an organization. The token is returned
+    /// once and stored only as a hash.
+    pub async fn create_api_token(&self, user: &User, label: &str) -> Result<String> {
+        let org = user.organization_id.ok_or_else(|| {
+            StoreError::invalid("label", "API tokens belong to a member organization.")
+        })?;
+        let label = label.trim();
+        if label.is_empty() || label.chars().count() > 100 {
+            return Err(StoreError::invalid(
+                "label",
+                "Name the token (for example: 'analysis server'), at most 100 characters.",
+            ));
+        }
+        let (token, hash) = secret();
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query(
+            "INSERT INTO api_tokens (token_hash, organization_id, user_id, label, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(hash)
+        .bind(org)
+        .bind(user.id)
+        .bind(label)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let after = serde_json::json!({"organization_id": org, "label": label});
+        audit::record(
+            &mut tx,
+            &Actor::user(user),
+            "create",
+            "api_token",
+            id,
+            NONE,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(format!("rise_{token}"))
+    }
+
+    /// The user an API token acts for.
+    pub async fn api_token_user(&self, token: &str) -> Result<User> {
+        let token = token
+            .trim()
+            .strip_prefix("rise_")
+            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.organization_id, u.created_at
+             FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        )
+        .bind(digest(token))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        user(&row)
+    }
+}
+
+/// An Argon2id hash of a random password, checked when the email is unknown.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";

@@ -1,0 +1,443 @@
+//! What the store promises, on every backend.
+
+use crate::on_every_backend;
+use rise_aggregate::rows::{AggregateRow, MeasureInfo};
+use rise_store::model::{
+    Actor, Application, CommitmentStatus, OrgKind, OrgStatus, PlanInput, Role,
+};
+use rise_store::{FrameworkFile, NewDataset, Store, StoreError};
+
+fn admin() -> Actor {
+    Actor::system("test-admin")
+}
+
+fn application(name: &str, kind: OrgKind) -> Application {
+    Application {
+        name: name.into(),
+        kind: kind.key().into(),
+        state: "MA".into(),
+        contact_name: "Ana López".into(),
+        contact_email: format!(
+            "contact@{}.example.org",
+            name.to_lowercase().replace(' ', "-")
+        ),
+        why: "We want to close our gap in blood pressure control.".into(),
+    }
+}
+
+/// A store with the seed framework and one approved member of `kind`.
+async fn member(s: &Store, name: &str, kind: OrgKind) -> i64 {
+    if s.current_framework().await.is_err() {
+        s.publish_framework(&FrameworkFile::seed().unwrap(), "Seed", &admin())
+            .await
+            .unwrap();
+    }
+    let o = s
+        .apply(&application(name, kind), &Actor::system("public"))
+        .await
+        .unwrap();
+    s.decide(o.id, true, "", &admin()).await.unwrap();
+    o.id
+}
+
+fn fields(e: StoreError) -> Vec<String> {
+    match e {
+        StoreError::Invalid(v) => v.into_iter().map(|f| f.field).collect(),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+#[test]
+fn applications_are_validated_decided_and_audited() {
+    on_every_backend("applications", |s| async move {
+        let bad = Application {
+            contact_email: "not an email".into(),
+            state: "XX".into(),
+            why: "short".into(),
+            ..application("Valley Clinic", OrgKind::CommunityHealthCenter)
+        };
+        let f = fields(s.apply(&bad, &Actor::system("public")).await.unwrap_err());
+        assert_eq!(f, vec!["state", "contact_email", "why"]);
+        assert!(
+            s.organizations(None).await.unwrap().is_empty(),
+            "nothing written"
+        );
+
+        let a = application("Valley Clinic", OrgKind::CommunityHealthCenter);
+        let o = s.apply(&a, &Actor::system("public")).await.unwrap();
+        assert_eq!(o.status, OrgStatus::Applied);
+        assert_eq!(o.region, "Northeast");
+        assert!(matches!(
+            s.apply(&a, &Actor::system("public")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Declining needs a reason; the applicant is told.
+        assert_eq!(
+            fields(s.decide(o.id, false, " ", &admin()).await.unwrap_err()),
+            vec!["reason"]
+        );
+        let d = s
+            .decide(o.id, false, "Outside our region", &admin())
+            .await
+            .unwrap();
+        assert_eq!(d.status, OrgStatus::Declined);
+        assert!(matches!(
+            s.decide(o.id, true, "", &admin()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let mail = s.outbox(10).await.unwrap();
+        assert_eq!(mail[0].0, a.contact_email);
+        assert!(mail[0].2.contains("Outside our region"));
+        let log = s
+            .audit_log(Some(("organization", &o.id.to_string())), 10)
+            .await
+            .unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[0].action, "decline");
+        assert_eq!(log[0].actor, "test-admin");
+        assert!(log[0].before.as_deref().unwrap().contains("\"applied\""));
+        assert!(log[0].after.as_deref().unwrap().contains("\"declined\""));
+    });
+}
+
+#[test]
+fn sign_in_is_throttled_and_sessions_end() {
+    on_every_backend("accounts", |s| async move {
+        let org = member(&s, "North Hospital", OrgKind::Hospital).await;
+        let u = s
+            .create_user(
+                "Dana@North.example.org",
+                "Dana",
+                "correct horse battery",
+                Role::OrgAdmin,
+                Some(org),
+                &admin(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(u.email, "dana@north.example.org");
+        assert_eq!(
+            fields(
+                s.create_user(
+                    "x@y.org",
+                    "X",
+                    "short",
+                    Role::OrgMember,
+                    Some(org),
+                    &admin()
+                )
+                .await
+                .unwrap_err()
+            ),
+            vec!["password"]
+        );
+        assert!(
+            s.create_user(
+                "staff@c.org",
+                "S",
+                "a long enough pass",
+                Role::Reviewer,
+                Some(org),
+                &admin()
+            )
+            .await
+            .is_err()
+        );
+
+        let (token, session) = s
+            .sign_in("dana@north.example.org", "correct horse battery")
+            .await
+            .unwrap();
+        assert_eq!(session.user.id, u.id);
+        assert_eq!(
+            s.session(&token).await.unwrap().csrf_token,
+            session.csrf_token
+        );
+        s.sign_out(&token).await.unwrap();
+        assert!(matches!(s.session(&token).await, Err(StoreError::NotFound)));
+
+        for _ in 0..5 {
+            assert!(matches!(
+                s.sign_in("dana@north.example.org", "wrong").await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        // Even the right password is refused while throttled.
+        assert!(matches!(
+            s.sign_in("dana@north.example.org", "correct horse battery")
+                .await,
+            Err(StoreError::Throttled { .. })
+        ));
+        assert!(matches!(
+            s.sign_in("nobody@x.org", "whatever").await,
+            Err(StoreError::NotFound)
+        ));
+    });
+}
+
+#[test]
+fn invitations_and_api_tokens() {
+    on_every_backend("invitations", |s| async move {
+        let org = member(&s, "South Practice", OrgKind::PhysicianPractice).await;
+        let boss = s
+            .create_user(
+                "boss@south.example.org",
+                "Boss",
+                "a long enough pass",
+                Role::OrgAdmin,
+                Some(org),
+                &admin(),
+            )
+            .await
+            .unwrap();
+        let token = s
+            .invite(
+                org,
+                "new@south.example.org",
+                Role::OrgMember,
+                &Actor::user(&boss),
+            )
+            .await
+            .unwrap();
+        assert!(s.outbox(1).await.unwrap()[0].2.contains(&token));
+        let u = s
+            .accept_invitation(&token, "New Person", "another long pass")
+            .await
+            .unwrap();
+        assert_eq!((u.role, u.organization_id), (Role::OrgMember, Some(org)));
+        assert!(matches!(
+            s.accept_invitation(&token, "Again", "another long pass")
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        let api = s.create_api_token(&boss, "analysis server").await.unwrap();
+        assert_eq!(s.api_token_user(&api).await.unwrap().id, boss.id);
+        assert!(s.api_token_user("rise_0000").await.is_err());
+        assert!(s.api_token_user(&api.replace("rise_", "")).await.is_err());
+    });
+}
+
+#[test]
+fn the_framework_is_versioned_and_validated() {
+    on_every_backend("framework", |s| async move {
+        let seed = FrameworkFile::seed().unwrap();
+        let v1 = s.publish_framework(&seed, "Seed", &admin()).await.unwrap();
+        assert_eq!(v1.version, 1);
+        assert_eq!(v1.categories.len(), 6);
+        assert_eq!(v1.categories[0].title, "Commit to acting for equity");
+        // Every type of organization can commit in every category.
+        for kind in OrgKind::ALL {
+            assert_eq!(v1.required_categories(*kind).len(), 6, "{kind:?}");
+        }
+        let mut edited = seed.clone();
+        edited.actions[0].title = "A clearer title".into();
+        let v2 = s
+            .publish_framework(&edited, "Clearer title", &admin())
+            .await
+            .unwrap();
+        assert_eq!(v2.version, 2);
+        assert_eq!(
+            s.current_framework().await.unwrap().actions[0].title,
+            "A clearer title"
+        );
+        assert_eq!(
+            s.framework(1).await.unwrap().actions[0].title,
+            seed.actions[0].title
+        );
+        assert_eq!(s.framework_versions().await.unwrap().len(), 2);
+
+        let mut bad = seed.clone();
+        bad.actions[1].fits = vec!["bank".into()];
+        bad.actions[2].category = "nowhere".into();
+        let f = fields(
+            s.publish_framework(&bad, "Broken", &admin())
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(s.current_framework().await.unwrap().version, 2);
+    });
+}
+
+fn rows() -> Vec<AggregateRow> {
+    let r = |sub: &str, n: u64, d: u64| AggregateRow {
+        measure: "bp_control".into(),
+        dimension: "race_ethnicity".into(),
+        subgroup: sub.into(),
+        period: "2024".into(),
+        numerator: Some(n),
+        denominator: Some(d),
+        suppressed: false,
+    };
+    vec![
+        r("White", 600, 1000),
+        r("Black or African American", 200, 500),
+        AggregateRow {
+            subgroup: "Asian".into(),
+            numerator: None,
+            denominator: None,
+            suppressed: true,
+            ..r("", 0, 0)
+        },
+    ]
+}
+
+fn dataset() -> NewDataset {
+    NewDataset {
+        label: "EHR 2024".into(),
+        source: "rise analyze 0.1.0".into(),
+        rows: rows(),
+        measures: vec![MeasureInfo {
+            id: "bp_control".into(),
+            title: "Blood pressure controlled".into(),
+            steward: "CMS165".into(),
+            higher_is_better: true,
+            description: "".into(),
+        }],
+        unsuppressed: false,
+    }
+}
+
+fn plan_input(dataset_id: i64) -> PlanInput {
+    PlanInput {
+        dataset_id,
+        measure: "bp_control".into(),
+        dimension: "race_ethnicity".into(),
+        subgroup: "Black or African American".into(),
+        reference: "White".into(),
+        period: "2024".into(),
+        target_rate: 0.55,
+        owner: "Dr. Rivera".into(),
+        changes: "Home blood-pressure cuffs and pharmacist follow-up calls.".into(),
+        start_date: "2025-01-01".into(),
+        target_date: "2025-12-31".into(),
+        ..PlanInput::default()
+    }
+}
+
+#[test]
+fn members_commit_upload_plan_and_adopt_behind_tenant_walls() {
+    on_every_backend("adoption", |s| async move {
+        let a = member(&s, "Alpha Health", OrgKind::HealthSystem).await;
+        let b = member(&s, "Beta Plan", OrgKind::HealthPlan).await;
+        let fw = s.current_framework().await.unwrap();
+        let actor = admin();
+
+        // An action that does not fit the type is refused.
+        let pharma_only = fw
+            .actions
+            .iter()
+            .find(|x| !x.fits.contains(&OrgKind::HealthSystem))
+            .unwrap();
+        assert_eq!(
+            fields(s.commit(a, &pharma_only.key, &actor).await.unwrap_err()),
+            vec!["action"]
+        );
+
+        for c in fw.required_categories(OrgKind::HealthSystem) {
+            let action = fw.fitting(&c.key, OrgKind::HealthSystem).next().unwrap();
+            s.commit(a, &action.key, &actor).await.unwrap();
+        }
+        let first = s.commitments(a).await.unwrap()[0].clone();
+        assert!(matches!(
+            s.commit(a, &first.action_key, &actor).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let done = s
+            .update_commitment(
+                a,
+                first.id,
+                CommitmentStatus::Done,
+                "Board approved",
+                "https://alpha.example.org/report",
+                &actor,
+            )
+            .await
+            .unwrap();
+        assert_eq!(done.status, CommitmentStatus::Done);
+        assert_eq!(
+            fields(
+                s.update_commitment(
+                    a,
+                    first.id,
+                    CommitmentStatus::Done,
+                    "",
+                    "javascript:alert(1)",
+                    &actor
+                )
+                .await
+                .unwrap_err()
+            ),
+            vec!["evidence_url"]
+        );
+        // Another organization cannot touch it.
+        assert!(matches!(
+            s.update_commitment(b, first.id, CommitmentStatus::Planned, "", "", &actor)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+
+        let status = |all: Vec<rise_store::AdoptionStatus>, id: i64| {
+            all.into_iter().find(|x| x.organization.id == id).unwrap()
+        };
+        assert!(status(s.adoption().await.unwrap(), a).adopted_at.is_none());
+
+        let mut empty = dataset();
+        empty.label = "".into();
+        assert_eq!(
+            fields(s.add_dataset(a, &empty, &actor).await.unwrap_err()),
+            vec!["label"]
+        );
+        let ds = s.add_dataset(a, &dataset(), &actor).await.unwrap();
+        assert_eq!((ds.rows, ds.suppressed_rows), (3, 1));
+        let stored = s.aggregates(a, ds.id).await.unwrap();
+        assert_eq!(stored.len(), 3);
+        assert!(
+            stored
+                .iter()
+                .any(|r| r.subgroup == "Asian" && r.suppressed && r.numerator.is_none())
+        );
+        assert!(matches!(
+            s.aggregates(b, ds.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.dataset_measures(b, ds.id).await,
+            Err(StoreError::NotFound)
+        ));
+
+        let mut wrong = plan_input(ds.id);
+        wrong.reference = "Black or African American".into();
+        wrong.target_date = "2024-06-01".into();
+        wrong.target_rate = 55.0;
+        let f = fields(s.create_plan(a, &wrong, &actor).await.unwrap_err());
+        assert_eq!(f, vec!["reference", "target_rate", "target_date"]);
+        assert_eq!(
+            fields(
+                s.create_plan(b, &plan_input(ds.id), &actor)
+                    .await
+                    .unwrap_err()
+            ),
+            vec!["dataset_id"]
+        );
+        let p = s.create_plan(a, &plan_input(ds.id), &actor).await.unwrap();
+        assert_eq!(p.baseline_rate, Some(0.4));
+        assert_eq!(p.reference_rate, Some(0.6));
+        assert!(matches!(s.plan(b, p.id).await, Err(StoreError::NotFound)));
+
+        let all = s.adoption().await.unwrap();
+        let alpha = status(all.clone(), a);
+        assert!(alpha.missing.is_empty());
+        assert!(alpha.adopted_at.is_some());
+        let beta = status(all, b);
+        assert_eq!(beta.missing.len(), 6);
+        assert!(beta.adopted_at.is_none());
+        assert!(
+            s.commitment_counts()
+                .await
+                .unwrap()
+                .iter()
+                .all(|(_, n)| *n == 1)
+        );
+    });
+}
