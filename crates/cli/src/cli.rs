@@ -24,6 +24,57 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the quality measures (built in, plus any --measures files).
     Measures(MeasuresArgs),
+    /// Run the coalition platform (web pages and JSON API).
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(ServeArgs),
+    /// Run the platform on a fresh SQLite file holding a realistic demo coalition.
+    #[command(long_about = DEMO_ABOUT)]
+    Demo(DemoArgs),
+}
+
+const SERVE_ABOUT: &str = "\
+Runs the coalition platform: the public pages (headline numbers, the framework, the
+application form), members' pages and coalition staff's dashboard.
+
+The database is SQLite by default (one file, created if needed) or PostgreSQL:
+  rise serve --database-url sqlite://rise.db
+  rise serve --database-url postgres://rise:secret@db.internal/rise --secure-cookies
+
+An empty database gets the seed framework. To create the first coalition admin, set
+RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12+ characters) when you start it.";
+
+const DEMO_ABOUT: &str = "\
+Creates a fresh SQLite database in DIR (default ./rise-demo) with a demo coalition — three
+dozen organizations of every type in many states, commitments at different stages, data sets
+made with `rise generate` and `rise analyze`, action plans — prints the sign-in accounts and
+serves it. Everything in it is synthetic.";
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: String,
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long,
+        default_value = "sqlite://rise.db",
+        value_name = "URL",
+        env = "RISE_DATABASE_URL"
+    )]
+    pub database_url: String,
+    /// Mark cookies Secure (set this when the platform is served over HTTPS).
+    #[arg(long)]
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub bind: String,
+    /// Folder for the demo database and the generated data (recreated each time).
+    #[arg(long, default_value = "rise-demo", value_name = "DIR")]
+    pub dir: std::path::PathBuf,
 }
 
 const ANALYZE_ABOUT: &str = "\

@@ -6,6 +6,7 @@ mod disparity;
 mod error;
 mod generate;
 mod progress;
+mod serve;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -17,6 +18,8 @@ fn main() -> ExitCode {
         cli::Command::Analyze(args) => analyze::run(&args),
         cli::Command::Generate(args) => generate::run(&args),
         cli::Command::Measures(args) => generate::list_measures(&args),
+        cli::Command::Serve(args) => serve::serve(&args),
+        cli::Command::Demo(args) => serve::demo(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

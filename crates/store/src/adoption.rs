@@ -89,3 +89,57 @@ impl Store {
         Ok(m)
     }
 }
+
+impl Store {
+    /// Moves an organization's history back in time: applied on `applied` (YYYY-MM-DD), decided
+    /// a week later, commitments after two weeks, data sets after a month, plans after six
+    /// weeks. For demonstration data only (`rise demo`), so that the adoption chart has a
+    /// history; it writes no audit row because it records nothing that happened.
+    pub async fn backdate_for_demo(&self, organization_id: i64, applied: &str) -> Result<()> {
+        let day = chrono::NaiveDate::parse_from_str(applied, "%Y-%m-%d")
+            .map_err(|_| crate::StoreError::invalid("applied", "Give a date as YYYY-MM-DD."))?;
+        let at = |days: i64| format!("{}T12:00:00Z", day + chrono::Duration::days(days));
+        let steps: [(&str, i64); 6] = [
+            ("UPDATE organizations SET applied_at = $1 WHERE id = $2", 0),
+            (
+                "UPDATE organizations SET decided_at = $1 WHERE id = $2 AND decided_at IS NOT NULL",
+                7,
+            ),
+            (
+                "UPDATE commitments SET created_at = $1 WHERE organization_id = $2",
+                14,
+            ),
+            (
+                "UPDATE commitments SET updated_at = $1 WHERE organization_id = $2",
+                20,
+            ),
+            (
+                "UPDATE datasets SET uploaded_at = $1 WHERE organization_id = $2",
+                30,
+            ),
+            (
+                "UPDATE action_plans SET created_at = $1 WHERE organization_id = $2",
+                45,
+            ),
+        ];
+        for (sql, days) in steps {
+            sqlx::query(sql)
+                .bind(at(days))
+                .bind(organization_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether any coalition staff account exists (a new deployment has none).
+    pub async fn has_staff(&self) -> Result<bool> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM users WHERE role IN ('coalition_admin', 'reviewer')",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        Ok(n > 0)
+    }
+}

@@ -32,7 +32,7 @@ pub use adoption::{Adopter, AdoptionStatus};
 pub use datasets::NewDataset;
 pub use error::{FieldError, Result, StoreError};
 pub use framework::FrameworkFile;
-pub use users::{Session, password_hash, password_matches};
+pub use users::{SESSION_SECONDS, Session, password_hash, password_matches};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};

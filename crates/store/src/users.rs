@@ -21,6 +21,8 @@ pub const MAX_FAILURES: i64 = 5;
 pub const THROTTLE_MINUTES: i64 = 15;
 /// How long a session lasts.
 pub const SESSION_HOURS: i64 = 12;
+/// The same, in seconds (for the cookie).
+pub const SESSION_SECONDS: i64 = SESSION_HOURS * 3600;
 
 const COLUMNS: &str = "id, email, name, role, organization_id, created_at";
 

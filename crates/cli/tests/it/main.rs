@@ -4,4 +4,5 @@
 
 mod analyze;
 mod disparity;
+mod platform;
 mod support;

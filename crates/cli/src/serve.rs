@@ -1,0 +1,380 @@
+//! `rise serve` (the coalition platform) and `rise demo` (the same, on a fresh SQLite file
+//! filled with a realistic demo coalition).
+
+use crate::cli::{AnalyzeArgs, DemoArgs, ServeArgs};
+use anyhow::{Context, Result};
+use rise_aggregate::rows::read_csv;
+use rise_engine::generate::{Config as GenConfig, OutFormat, generate};
+use rise_store::model::{Actor, Application, CommitmentStatus, OrgKind, PlanInput, Role};
+use rise_store::{FrameworkFile, NewDataset, Store};
+use rise_web::AppState;
+use std::path::Path;
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Publishes the seed framework into an empty database.
+async fn ensure_framework(store: &Store) -> Result<()> {
+    if store.current_framework().await.is_err() {
+        let seed = FrameworkFile::seed()?;
+        store
+            .publish_framework(
+                &seed,
+                "The coalition's starting framework",
+                &Actor::system("rise"),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+async fn listen(bind: &str, store: Store, secure_cookies: bool) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let addr = listener.local_addr()?;
+    println!("Rise is serving on http://{addr}/  (Ctrl-C stops it)");
+    rise_web::serve(
+        listener,
+        AppState {
+            store,
+            secure_cookies,
+        },
+    )
+    .await
+    .context("the server stopped")
+}
+
+pub fn serve(args: &ServeArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = Store::open(&args.database_url)
+            .await
+            .with_context(|| "cannot open the database".to_string())?;
+        ensure_framework(&store).await?;
+        if !store.has_staff().await? {
+            let email = std::env::var("RISE_ADMIN_EMAIL").unwrap_or_default();
+            let password = std::env::var("RISE_ADMIN_PASSWORD").unwrap_or_default();
+            if email.is_empty() || password.is_empty() {
+                eprintln!(
+                    "note: the database has no coalition admin yet. Set RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12+ characters) and start again to create one."
+                );
+            } else {
+                store
+                    .create_user(&email, "Coalition admin", &password, Role::CoalitionAdmin, None, &Actor::system("rise serve"))
+                    .await?;
+                eprintln!("Created the coalition admin {email}.");
+            }
+        }
+        listen(&args.bind, store, args.secure_cookies).await
+    })
+}
+
+/// Demo organizations: name, type, state; approved unless the last field says otherwise.
+const ORGS: [(&str, OrgKind, &str); 36] = [
+    ("Valley Health System", OrgKind::HealthSystem, "CA"),
+    ("Lakeshore Health", OrgKind::HealthSystem, "IL"),
+    ("Piedmont Regional Health", OrgKind::HealthSystem, "GA"),
+    ("Cascade Health Partners", OrgKind::HealthSystem, "WA"),
+    ("St. Brigid Hospital", OrgKind::Hospital, "MA"),
+    ("Riverbend Community Hospital", OrgKind::Hospital, "OH"),
+    ("Mesa General Hospital", OrgKind::Hospital, "AZ"),
+    ("Gulf Coast Medical Center", OrgKind::Hospital, "TX"),
+    (
+        "Northside Community Health Center",
+        OrgKind::CommunityHealthCenter,
+        "NY",
+    ),
+    ("La Clínica del Valle", OrgKind::CommunityHealthCenter, "NM"),
+    (
+        "Delta Family Health Center",
+        OrgKind::CommunityHealthCenter,
+        "MS",
+    ),
+    ("Harbor Health Center", OrgKind::CommunityHealthCenter, "MD"),
+    ("Prairie Family Medicine", OrgKind::PhysicianPractice, "KS"),
+    ("Eastside Pediatrics", OrgKind::PhysicianPractice, "MI"),
+    (
+        "Blue Ridge Internal Medicine",
+        OrgKind::PhysicianPractice,
+        "VA",
+    ),
+    (
+        "Dr. Amara Okafor, MD",
+        OrgKind::IndividualPractitioner,
+        "PA",
+    ),
+    ("Dr. Luis Ortega, DO", OrgKind::IndividualPractitioner, "FL"),
+    ("Keystone Health Plan", OrgKind::HealthPlan, "PA"),
+    ("Sunbelt Medicaid Partners", OrgKind::HealthPlan, "FL"),
+    ("Great Lakes Health Plan", OrgKind::HealthPlan, "MN"),
+    ("Helix Therapeutics", OrgKind::PharmaBiotech, "NJ"),
+    ("Meridian Biosciences", OrgKind::PharmaBiotech, "MA"),
+    (
+        "Society of Community Cardiology",
+        OrgKind::ProfessionalSociety,
+        "DC",
+    ),
+    (
+        "American Academy of Equity in Nursing",
+        OrgKind::ProfessionalSociety,
+        "IL",
+    ),
+    (
+        "Southside Neighbors United",
+        OrgKind::CommunityOrganization,
+        "IL",
+    ),
+    ("Promotoras del Norte", OrgKind::CommunityOrganization, "TX"),
+    (
+        "Tribal Wellness Circle",
+        OrgKind::CommunityOrganization,
+        "SD",
+    ),
+    (
+        "Puget Sound Health Alliance",
+        OrgKind::RegionalCollaborative,
+        "WA",
+    ),
+    (
+        "Carolina Health Improvement Collaborative",
+        OrgKind::RegionalCollaborative,
+        "NC",
+    ),
+    (
+        "Institute for Equity Research",
+        OrgKind::ResearchOrganization,
+        "MD",
+    ),
+    (
+        "Heartland Outcomes Research",
+        OrgKind::ResearchOrganization,
+        "MO",
+    ),
+    ("Sierra Rural Health Network", OrgKind::HealthSystem, "NV"),
+    (
+        "Bayou Community Clinic",
+        OrgKind::CommunityHealthCenter,
+        "LA",
+    ),
+    (
+        "Granite State Family Practice",
+        OrgKind::PhysicianPractice,
+        "NH",
+    ),
+    ("Mountain West Health Plan", OrgKind::HealthPlan, "CO"),
+    (
+        "Appalachian Health Collaborative",
+        OrgKind::RegionalCollaborative,
+        "WV",
+    ),
+];
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Demo passwords: printed, and only good for a local demo.
+const ADMIN_PASSWORD: &str = "rise-demo-admin";
+const MEMBER_PASSWORD: &str = "rise-demo-member";
+
+pub fn demo(args: &DemoArgs) -> Result<()> {
+    let dir = &args.dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let db = dir.join("rise.db");
+    for f in ["rise.db", "rise.db-wal", "rise.db-shm"] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    use chrono::Datelike;
+    let year = chrono::Local::now().year() - 1;
+    eprintln!("Making demo data sets with rise generate + rise analyze (a minute)…");
+    let mut datasets = Vec::new();
+    for (i, seed) in [11u64, 23, 37].iter().enumerate() {
+        datasets.push(make_dataset(dir, i, *seed, year)?);
+    }
+    runtime()?.block_on(async {
+        let store = Store::open_sqlite(&db).await?;
+        ensure_framework(&store).await?;
+        seed_coalition(&store, &datasets, year).await?;
+        println!();
+        println!(
+            "Demo coalition ready ({} organizations). Sign in as:",
+            ORGS.len()
+        );
+        println!("  coalition admin      admin@rise.example / {ADMIN_PASSWORD}");
+        println!("  reviewer             reviewer@rise.example / {ADMIN_PASSWORD}");
+        println!(
+            "  organization admin   admin@{}.example / {MEMBER_PASSWORD}",
+            slug(ORGS[0].0)
+        );
+        println!("  (every member organization has admin@<name>.example with the same password)");
+        println!("Database: {}", db.display());
+        listen(&args.bind, store, false).await
+    })
+}
+
+/// A generated population analysed into a suppressed aggregate data set.
+fn make_dataset(dir: &Path, i: usize, seed: u64, year: i32) -> Result<NewDataset> {
+    let data = dir.join(format!("population-{i}"));
+    let out = dir.join(format!("analysis-{i}"));
+    let cfg = GenConfig {
+        patients: 6000,
+        seed,
+        out: data.clone(),
+        format: OutFormat::Parquet,
+        year,
+    };
+    generate(&cfg, &|_| {})?;
+    crate::analyze::run(&AnalyzeArgs {
+        data_dir: data,
+        out: out.clone(),
+        period: Some(year.to_string()),
+        from: None,
+        to: None,
+        by: None,
+        measures: Vec::new(),
+        dimensions: None,
+        area_index: None,
+        format: None,
+        strict: false,
+        no_suppression: false,
+        quiet: true,
+    })?;
+    let text = std::fs::read_to_string(out.join("aggregates.csv"))?;
+    let (rows, _) = read_csv(&text).map_err(|e| anyhow::anyhow!("demo aggregates: {e:?}"))?;
+    Ok(NewDataset {
+        label: format!("EHR extract {year}"),
+        source: format!(
+            "rise analyze {} (synthetic population, seed {seed})",
+            env!("CARGO_PKG_VERSION")
+        ),
+        rows,
+        measures: rise_engine::measures::builtin()
+            .iter()
+            .map(|m| m.info())
+            .collect(),
+        unsuppressed: false,
+    })
+}
+
+async fn seed_coalition(store: &Store, datasets: &[NewDataset], year: i32) -> Result<()> {
+    let system = Actor::system("rise demo");
+    let admin = store
+        .create_user(
+            "admin@rise.example",
+            "Coalition Admin",
+            ADMIN_PASSWORD,
+            Role::CoalitionAdmin,
+            None,
+            &system,
+        )
+        .await?;
+    store
+        .create_user(
+            "reviewer@rise.example",
+            "Riley Reviewer",
+            ADMIN_PASSWORD,
+            Role::Reviewer,
+            None,
+            &system,
+        )
+        .await?;
+    let staff = Actor::user(&admin);
+    let fw = store.current_framework().await?;
+    let today = chrono::Local::now().date_naive();
+    for (i, (name, kind, state)) in ORGS.iter().enumerate() {
+        let o = store
+            .apply(
+                &Application {
+                    name: name.to_string(),
+                    kind: kind.key().to_string(),
+                    state: state.to_string(),
+                    contact_name: "Jordan Lee".into(),
+                    contact_email: format!("equity@{}.example", slug(name)),
+                    why: "We want to find our largest inequities and show our board that they shrink.".into(),
+                },
+                &Actor::system("public application form"),
+            )
+            .await?;
+        // The last four are still waiting; one was declined.
+        if i >= ORGS.len() - 4 {
+            continue;
+        }
+        if i == 30 {
+            store
+                .decide(
+                    o.id,
+                    false,
+                    "Please apply through your health system, which is already a member.",
+                    &staff,
+                )
+                .await?;
+            continue;
+        }
+        store.decide(o.id, true, "", &staff).await?;
+        let user = store
+            .create_user(
+                &format!("admin@{}.example", slug(name)),
+                "Jordan Lee",
+                MEMBER_PASSWORD,
+                Role::OrgAdmin,
+                Some(o.id),
+                &system,
+            )
+            .await?;
+        let me = Actor::user(&user);
+        // Stages: most adopt, some are part-way.
+        let stage = i % 5;
+        let categories = fw.required_categories(*kind);
+        let take = if stage == 4 { 2 } else { categories.len() };
+        for (k, c) in categories.iter().take(take).enumerate() {
+            if let Some(a) = fw
+                .fitting(&c.key, *kind)
+                .nth(i % 2)
+                .or_else(|| fw.fitting(&c.key, *kind).next())
+            {
+                let made = store.commit(o.id, &a.key, &me).await?;
+                let status = [
+                    CommitmentStatus::Done,
+                    CommitmentStatus::InProgress,
+                    CommitmentStatus::Planned,
+                ][(i + k) % 3];
+                store
+                    .update_commitment(o.id, made.id, status, "", "", &me)
+                    .await?;
+            }
+        }
+        if stage != 4 && stage != 3 {
+            let d = &datasets[i % datasets.len()];
+            let ds = store.add_dataset(o.id, d, &me).await?;
+            let plan = PlanInput {
+                dataset_id: ds.id,
+                measure: "bp_control".into(),
+                dimension: "race_ethnicity".into(),
+                subgroup: "Black or African American".into(),
+                reference: "White".into(),
+                period: year.to_string(),
+                target_rate: 0.6,
+                owner: "Chief Quality Officer".into(),
+                changes: "Home blood-pressure monitoring with pharmacist follow-up; team huddles on uncontrolled patients; community health worker outreach.".into(),
+                start_date: format!("{}-01-15", year + 1),
+                target_date: format!("{}-12-31", year + 1),
+                ..PlanInput::default()
+            };
+            store.create_plan(o.id, &plan, &me).await?;
+        }
+        let applied = today - chrono::Duration::days(540 - (i as i64) * 14);
+        store.backdate_for_demo(o.id, &applied.to_string()).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Signing in and out.
+
+use crate::Shared;
+use crate::auth::{SESSION_COOKIE, Viewer};
+use crate::error::AppError;
+use crate::pages::CsrfOnly;
+use crate::view::{Chrome, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::http::header::SET_COOKIE;
+use axum::response::{IntoResponse, Redirect, Response};
+use rise_store::StoreError;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Next {
+    #[serde(default)]
+    pub next: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// Only paths on this site: never an open redirect.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+pub async fn login_form(viewer: Viewer, Query(q): Query<Next>) -> Result<Response, AppError> {
+    Ok(render(&LoginPage {
+        chrome: Chrome::new(&viewer, "Sign in"),
+        email: String::new(),
+        next: safe_next(&q.next),
+        error: None,
+    })?
+    .into_response())
+}
+
+pub async fn login(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let again = |message: String, status: StatusCode| -> Result<Response, AppError> {
+        Ok((
+            status,
+            render(&LoginPage {
+                chrome: Chrome::new(&viewer, "Sign in"),
+                email: f.email.clone(),
+                next: safe_next(&f.next),
+                error: Some(message),
+            })?,
+        )
+            .into_response())
+    };
+    match state.store.sign_in(&f.email, &f.password).await {
+        Ok((token, session)) => {
+            let home = if session.user.role.is_staff() {
+                "/coalition"
+            } else {
+                "/org"
+            };
+            let next = Some(safe_next(&f.next))
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| home.to_string());
+            let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                rise_store::SESSION_SECONDS
+            );
+            Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
+        }
+        Err(StoreError::Throttled { minutes }) => again(
+            format!("Too many failed attempts for this account. Try again in {minutes} minutes."),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(StoreError::NotFound) => again(
+            "The email or password is not right.".into(),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn logout(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    if let Some(token) = &viewer.token {
+        state.store.sign_out(token).await?;
+    }
+    let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+    Ok(([(SET_COOKIE, clear)], Redirect::to("/")).into_response())
+}

@@ -1,0 +1,106 @@
+//! What every page shows around its content (title, navigation, who is signed in), and
+//! rendering.
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use askama::Template;
+use axum::response::Html;
+use rise_store::model::Role;
+
+/// A link of the navigation bar.
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// The page frame.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub title: String,
+    pub nav: Vec<NavLink>,
+    /// "Ana López · Valley Health (organization admin)", when signed in.
+    pub who: Option<String>,
+    pub csrf: String,
+}
+
+impl Chrome {
+    /// The frame of a page for `viewer`, with the navigation for their role.
+    pub fn new(viewer: &Viewer, title: &str) -> Self {
+        let mut links: Vec<(&'static str, &'static str)> =
+            vec![("/", "Coalition"), ("/framework", "Framework")];
+        let who = match &viewer.session {
+            None => {
+                links.push(("/apply", "Join"));
+                None
+            }
+            Some(s) => {
+                if s.user.role.is_staff() {
+                    links.push(("/coalition", "Dashboard"));
+                    links.push(("/coalition/applications", "Applications"));
+                } else {
+                    links.push(("/org", "Our organization"));
+                }
+                Some(format!("{} · {}", s.user.name, role_label(s.user.role)))
+            }
+        };
+        let path = viewer.path.split('?').next().unwrap_or("/");
+        Self {
+            title: title.to_string(),
+            nav: links
+                .into_iter()
+                .map(|(href, label)| NavLink {
+                    href,
+                    label,
+                    current: path == href,
+                })
+                .collect(),
+            who,
+            csrf: viewer.csrf().to_string(),
+        }
+    }
+
+    /// The frame of an error page, which may not know the viewer.
+    pub fn anonymous(title: &str) -> Self {
+        Self {
+            title: title.to_string(),
+            nav: vec![
+                NavLink {
+                    href: "/",
+                    label: "Coalition",
+                    current: false,
+                },
+                NavLink {
+                    href: "/framework",
+                    label: "Framework",
+                    current: false,
+                },
+            ],
+            who: None,
+            csrf: String::new(),
+        }
+    }
+}
+
+fn role_label(r: Role) -> &'static str {
+    match r {
+        Role::CoalitionAdmin => "coalition admin",
+        Role::Reviewer => "reviewer",
+        Role::OrgAdmin => "organization admin",
+        Role::OrgMember => "organization member",
+    }
+}
+
+/// Renders a template as an HTML response.
+pub fn render<T: Template>(t: &T) -> Result<Html<String>, AppError> {
+    Ok(Html(t.render()?))
+}
+
+/// A field's error message, if any, from a list of (field, message).
+pub fn field_error<'a>(errors: &'a [(String, String)], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, m)| m.as_str())
+}
