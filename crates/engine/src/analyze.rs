@@ -9,6 +9,7 @@ use crate::schema::Table;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 use std::path::Path;
@@ -80,8 +81,10 @@ impl Session {
         Ok(self.ctx.sql(sql).await?.collect().await?)
     }
 
-    /// Points the `population` and `pdim` views at one period.
-    pub async fn set_period(&self, period: &Period) -> Result<()> {
+    /// Points the `population` view and the `pdim` table at one period. `pdim` (every
+    /// patient's dimension labels, with the quintiles' window functions) is computed once per
+    /// period into a Parquet file in `scratch`, instead of once per measure.
+    pub async fn set_period(&self, period: &Period, scratch: &Path) -> Result<()> {
         let (start, end) = (period.start_iso(), period.end_iso());
         let md = {
             use chrono::Datelike;
@@ -103,11 +106,20 @@ impl Session {
                  WHERE birth_date <= DATE '{end}'"
             ))
             .await?;
+        let _ = self.ctx.deregister_table("pdim")?;
+        let path = scratch.join(format!("pdim-{}.parquet", sanitize(&period.label)));
+        let file = path.to_string_lossy().to_string();
         self.ctx
-            .sql(&format!(
-                "CREATE OR REPLACE VIEW pdim AS {}",
-                pdim_sql(self.has_area)
-            ))
+            .sql(&pdim_sql(self.has_area))
+            .await?
+            .write_parquet(
+                &file,
+                DataFrameWriteOptions::new().with_single_file_output(true),
+                None,
+            )
+            .await?;
+        self.ctx
+            .register_parquet("pdim", &file, ParquetReadOptions::default())
             .await?;
         Ok(())
     }
@@ -328,6 +340,14 @@ async fn register_area(ctx: &SessionContext, path: &Path) -> Result<()> {
     ))
     .await?;
     Ok(())
+}
+
+/// A period label as a file-name part.
+fn sanitize(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// Quintile (1–5) of each row by `order`, population-weighted: the quintile holding the

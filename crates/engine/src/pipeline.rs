@@ -73,7 +73,7 @@ pub async fn run(cfg: &Config, progress: Progress<'_>) -> Result<Output> {
     let mut counts = Vec::new();
     let mut done = 1;
     for period in &cfg.periods {
-        session.set_period(period).await?;
+        session.set_period(period, &cfg.work).await?;
         for m in &cfg.measures {
             counts.extend(session.measure_counts(m, period, &cfg.groupings).await?);
             done += 1;
