@@ -15,9 +15,8 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    let json = |v: Option<String>| v;
-    let before = json(before.and_then(|b| serde_json::to_string(b).ok()));
-    let after = json(after.and_then(|a| serde_json::to_string(a).ok()));
+    let before = before.and_then(|b| serde_json::to_string(b).ok());
+    let after = after.and_then(|a| serde_json::to_string(a).ok());
     sqlx::query(
         "INSERT INTO audit_log (at, actor_id, actor, action, entity, entity_id, before, after)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
