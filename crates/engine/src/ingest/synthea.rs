@@ -3,10 +3,9 @@
 //! recent `payer_transitions.csv` entry named through `payers.csv`. Synthea has no language
 //! column; Rise's own generator adds an optional `LANGUAGE` column, which is read when present.
 
-use super::source::{Columns, SkipLog, open_csv, record_error};
+use super::source::{Columns, CsvTable, SkipLog};
 use super::writer::{Cell, TableWriter};
 use super::{Format, Ingested, Options};
-use crate::dates::{days, parse_date, parse_timestamp};
 use crate::demographics as demo;
 use crate::error::{EngineError, Result};
 use crate::schema::Table;
@@ -45,42 +44,27 @@ fn payer_of_patient(
     let mut names: HashMap<String, String> = HashMap::new();
     let payers = dir.join("payers.csv");
     if payers.is_file() {
-        let file = payers.display().to_string();
-        let mut r = open_csv(&payers)?;
-        let c = Columns::read(&file, &mut r)?;
-        let (id, name) = (c.required("id")?, c.required("name")?);
-        for rec in r.records() {
-            match rec {
-                Ok(rec) => {
-                    names.insert(
-                        rec.get(id).unwrap_or("").to_string(),
-                        rec.get(name).unwrap_or("").to_string(),
-                    );
-                }
-                Err(e) => skipped.skip(opts.strict, record_error(&file, &e))?,
-            }
-        }
+        let t = CsvTable::open(&payers)?;
+        let (id, name) = (
+            Some(t.columns.required("id")?),
+            Some(t.columns.required("name")?),
+        );
+        t.each(opts.strict, skipped, |row| {
+            names.insert(row.get(id).to_string(), row.get(name).to_string());
+            Ok(())
+        })?;
     }
     let mut latest: HashMap<String, (String, &'static str)> = HashMap::new();
     let transitions = dir.join("payer_transitions.csv");
     if transitions.is_file() {
-        let file = transitions.display().to_string();
-        let mut r = open_csv(&transitions)?;
-        let c = Columns::read(&file, &mut r)?;
-        let patient = c.required("patient")?;
-        let payer = c.required("payer")?;
-        let end = c.one_of(&["end_date", "end_year"])?;
-        for rec in r.records() {
-            let rec = match rec {
-                Ok(rec) => rec,
-                Err(e) => {
-                    skipped.skip(opts.strict, record_error(&file, &e))?;
-                    continue;
-                }
-            };
-            let pid = rec.get(patient).unwrap_or("").to_string();
-            let when = rec.get(end).unwrap_or("").to_string();
-            let payer_id = rec.get(payer).unwrap_or("");
+        let t = CsvTable::open(&transitions)?;
+        let patient = Some(t.columns.required("patient")?);
+        let payer = Some(t.columns.required("payer")?);
+        let end = Some(t.columns.one_of(&["end_date", "end_year"])?);
+        t.each(opts.strict, skipped, |row| {
+            let pid = row.get(patient).to_string();
+            let when = row.get(end).to_string();
+            let payer_id = row.get(payer);
             let label = demo::payer(names.get(payer_id).map_or(payer_id, String::as_str));
             match latest.get(&pid) {
                 Some((w, _)) if *w >= when => {}
@@ -88,7 +72,8 @@ fn payer_of_patient(
                     latest.insert(pid, (when, label));
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(latest.into_iter().map(|(k, (_, v))| (k, v)).collect())
 }
@@ -101,56 +86,15 @@ fn read_table(
     opts: Options,
     skipped: &mut SkipLog,
 ) -> Result<()> {
-    let file = path.display().to_string();
-    let mut reader = open_csv(path)?;
-    let c = Columns::read(&file, &mut reader)?;
-    let map = Mapping::new(table, &c)?;
-    for rec in reader.records() {
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                skipped.skip(opts.strict, record_error(&file, &e))?;
-                continue;
-            }
-        };
-        let line = rec.position().map_or(0, |p| p.line());
-        let get = |i: Option<usize>| i.and_then(|i| rec.get(i)).unwrap_or("").trim();
-        let bad = |field: &str, msg: String| EngineError::record(&file, line, field, msg);
-        let date = |i: Option<usize>, field: &str, required: bool| -> Result<Option<i32>> {
-            let t = get(i);
-            if t.is_empty() {
-                return if required {
-                    Err(bad(field, "is empty".into()))
-                } else {
-                    Ok(None)
-                };
-            }
-            parse_date(t)
-                .map(|d| Some(days(d)))
-                .ok_or_else(|| bad(field, format!("'{t}' is not a date")))
-        };
-        let ts = |i: Option<usize>, field: &str, required: bool| -> Result<Option<i64>> {
-            let t = get(i);
-            if t.is_empty() {
-                return if required {
-                    Err(bad(field, "is empty".into()))
-                } else {
-                    Ok(None)
-                };
-            }
-            parse_timestamp(t)
-                .map(Some)
-                .ok_or_else(|| bad(field, format!("'{t}' is not a date-time")))
-        };
-        let id = |i: Option<usize>, field: &str| -> Result<&str> {
-            let t = get(i);
-            if t.is_empty() {
-                Err(bad(field, "is empty".into()))
-            } else {
-                Ok(t)
-            }
-        };
-        let result: Result<()> = (|| match table {
+    let t = CsvTable::open(path)?;
+    let map = Mapping::new(table, &t.columns)?;
+    t.each(opts.strict, skipped, |row| {
+        let get = |i: Option<usize>| row.get(i);
+        let bad = |field: &str, msg: String| row.bad(field, msg);
+        let date = |i: Option<usize>, field: &str, required: bool| row.date(i, field, required);
+        let ts = |i: Option<usize>, field: &str, required: bool| row.timestamp(i, field, required);
+        let id = |i: Option<usize>, field: &str| row.id(i, field);
+        match table {
             Table::Patients => {
                 let pid = id(map.id, "Id")?;
                 let birth = date(map.start, "BIRTHDATE", true)?;
@@ -245,16 +189,8 @@ fn read_table(
                 Cell::Str(Some("RxNorm")),
                 Cell::Str(Some(get(map.description))),
             ]),
-        })();
-        if let Err(e) = result {
-            if matches!(e, EngineError::Record { .. }) {
-                skipped.skip(opts.strict, e)?;
-            } else {
-                return Err(e);
-            }
         }
-    }
-    Ok(())
+    })
 }
 
 fn system<'a>(given: &'a str, default: &'a str) -> &'a str {
