@@ -6,11 +6,12 @@ use crate::error::{EngineError, Result};
 use crate::measures::Measure;
 use crate::period::Period;
 use crate::schema::Table;
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use crate::tally::{Marks, PatientIndex, Roster};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use futures::StreamExt;
 use serde::Serialize;
 use std::path::Path;
 
@@ -31,6 +32,8 @@ pub struct Count {
 pub struct Session {
     ctx: SessionContext,
     has_area: bool,
+    /// The current period's patients and labels (see [`Session::set_period`]).
+    roster: Option<Roster>,
 }
 
 impl Session {
@@ -41,7 +44,9 @@ impl Session {
         // estimate from them can exceed 1 on timestamp ranges (an internal assertion then fails
         // the query) when records lie just past the period. Every table is scanned in full
         // anyway, so the statistics bought nothing here.
-        let config = SessionConfig::new()
+        // DataFusion's own settings can be tuned from the environment
+        // (`DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`, …); the ones below are Rise's.
+        let config = SessionConfig::from_env()?
             .with_information_schema(false)
             .set_bool("datafusion.sql_parser.enable_ident_normalization", true)
             .set_bool("datafusion.execution.collect_statistics", false);
@@ -68,7 +73,11 @@ impl Session {
         } else {
             false
         };
-        Ok(Self { ctx, has_area })
+        Ok(Self {
+            ctx,
+            has_area,
+            roster: None,
+        })
     }
 
     /// Whether an area index was registered.
@@ -81,10 +90,10 @@ impl Session {
         Ok(self.ctx.sql(sql).await?.collect().await?)
     }
 
-    /// Points the `population` view and the `pdim` table at one period. `pdim` (every
-    /// patient's dimension labels, with the quintiles' window functions) is computed once per
-    /// period into a Parquet file in `scratch`, instead of once per measure.
-    pub async fn set_period(&self, period: &Period, scratch: &Path) -> Result<()> {
+    /// Points the `population` view at one period and reads every patient's dimension labels
+    /// (the `pdim` query, with the quintiles' window functions) once, into a [`Roster`] that
+    /// every measure of the period is then counted against.
+    pub async fn set_period(&mut self, period: &Period) -> Result<()> {
         let (start, end) = (period.start_iso(), period.end_iso());
         let md = {
             use chrono::Datelike;
@@ -106,21 +115,40 @@ impl Session {
                  WHERE birth_date <= DATE '{end}'"
             ))
             .await?;
-        let _ = self.ctx.deregister_table("pdim")?;
-        let path = scratch.join(format!("pdim-{}.parquet", sanitize(&period.label)));
-        let file = path.to_string_lossy().to_string();
-        self.ctx
+        self.roster = None;
+        let names: Vec<&str> = crate::dimensions::ALL.iter().map(|d| d.name).collect();
+        let mut roster = Roster::new(&names);
+        let mut stream = self
+            .ctx
             .sql(&pdim_sql(self.has_area))
             .await?
-            .write_parquet(
-                &file,
-                DataFrameWriteOptions::new().with_single_file_output(true),
-                None,
-            )
+            .execute_stream()
             .await?;
-        self.ctx
-            .register_parquet("pdim", &file, ParquetReadOptions::default())
-            .await?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let ids = strings_of(batch.column(0))?;
+            let labels = names
+                .iter()
+                .map(|n| {
+                    batch
+                        .column_by_name(n)
+                        .ok_or_else(|| EngineError::Arrow(format!("no column {n}")))
+                        .and_then(strings_of)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut row: Vec<&str> = Vec::with_capacity(names.len());
+            for i in 0..batch.num_rows() {
+                if ids.is_null(i) {
+                    continue;
+                }
+                row.clear();
+                row.extend(labels.iter().map(|l| l.value(i)));
+                roster
+                    .push(ids.value(i), &row)
+                    .map_err(|e| EngineError::Arrow(format!("{e:?}")))?;
+            }
+        }
+        self.roster = Some(roster);
         Ok(())
     }
 
@@ -131,121 +159,75 @@ impl Session {
         period: &Period,
         groupings: &[Grouping],
     ) -> Result<Vec<Count>> {
+        let roster = self
+            .roster
+            .as_ref()
+            .ok_or_else(|| EngineError::Setting("no period set".into()))?;
         let (start, end) = (period.start_iso(), period.end_iso());
-        let mut cols: Vec<&str> = Vec::new();
-        for g in groupings {
-            for d in &g.parts {
-                if !cols.contains(&d.name) {
-                    cols.push(d.name);
-                }
-            }
-        }
-        let mut sets: Vec<String> = groupings
+        let den_sql = format!(
+            "SELECT patient_id FROM ({}) d",
+            m.denominator_sql(&start, &end)
+        );
+        let num_sql = format!(
+            "SELECT patient_id FROM ({}) n",
+            m.numerator_sql(&start, &end)
+        );
+        let mut marks = Marks::new(roster.len());
+        let (den, num) = marks.both();
+        // Both queries at once: while one waits on a pipeline breaker the other has the core.
+        futures::try_join!(
+            self.mark(&den_sql, &roster.index, den),
+            self.mark(&num_sql, &roster.index, num)
+        )
+        .map_err(|e| match e {
+            EngineError::Query(e) => measure_error(m, e),
+            other => other,
+        })?;
+        let parts: Vec<Vec<&str>> = groupings
             .iter()
-            .map(|g| {
-                format!(
-                    "({})",
-                    g.parts
-                        .iter()
-                        .map(|d| d.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
+            .map(|g| g.parts.iter().map(|d| d.name).collect())
+            .collect();
+        let cells = roster
+            .count(&marks, &parts)
+            .map_err(|e| EngineError::Setting(format!("{e:?}")))?;
+        let mut out: Vec<Count> = cells
+            .into_iter()
+            .map(|c| Count {
+                measure: m.id.clone(),
+                dimension: c.dimension,
+                subgroup: c.subgroup,
+                period: period.label.clone(),
+                numerator: c.numerator,
+                denominator: c.denominator,
             })
             .collect();
-        sets.push("()".into());
-        let sql = format!(
-            "WITH den AS (SELECT DISTINCT patient_id FROM ({den}) d),
-                  num AS (SELECT DISTINCT patient_id FROM ({num}) n),
-                  flag AS (SELECT den.patient_id, CASE WHEN num.patient_id IS NULL THEN 0 ELSE 1 END AS hit
-                           FROM den LEFT JOIN num ON den.patient_id = num.patient_id)
-             SELECT {cols}, CAST(count(*) AS BIGINT) AS denominator, CAST(sum(hit) AS BIGINT) AS numerator
-             FROM flag JOIN pdim ON flag.patient_id = pdim.patient_id
-             GROUP BY GROUPING SETS ({sets})",
-            den = m.denominator_sql(&start, &end),
-            num = m.numerator_sql(&start, &end),
-            cols = cols.join(", "),
-            sets = sets.join(", "),
-        );
-        let batches = self
-            .ctx
-            .sql(&sql)
-            .await
-            .map_err(|e| measure_error(m, e))?
-            .collect()
-            .await
-            .map_err(|e| measure_error(m, e))?;
-        let mut out = Vec::new();
-        let mut saw_overall = false;
-        for batch in &batches {
-            let labels = cols
-                .iter()
-                .map(|c| strings(batch, c))
-                .collect::<Result<Vec<_>>>()?;
-            let den = batch
-                .column_by_name("denominator")
-                .ok_or_else(|| EngineError::Arrow("no denominator column".into()))?;
-            let num = batch
-                .column_by_name("numerator")
-                .ok_or_else(|| EngineError::Arrow("no numerator column".into()))?;
-            let den = den.as_primitive::<Int64Type>();
-            let num = num.as_primitive::<Int64Type>();
-            let label = |i: usize, row: usize| labels[i][row].as_deref();
-            for row in 0..batch.num_rows() {
-                let present: Vec<usize> = (0..cols.len())
-                    .filter(|&i| label(i, row).is_some())
-                    .collect();
-                let (dimension, subgroup) = if present.is_empty() {
-                    saw_overall = true;
-                    ("overall".to_string(), "All".to_string())
-                } else {
-                    let Some(g) = groupings.iter().find(|g| {
-                        g.parts.len() == present.len()
-                            && g.parts
-                                .iter()
-                                .all(|d| present.iter().any(|&i| cols[i] == d.name))
-                    }) else {
-                        continue;
-                    };
-                    let sub = g
-                        .parts
-                        .iter()
-                        .map(|d| {
-                            let i = cols.iter().position(|c| *c == d.name).unwrap_or(0);
-                            label(i, row).unwrap_or_default().to_string()
-                        })
-                        .collect::<Vec<_>>()
-                        .join("*");
-                    (g.name(), sub)
-                };
-                out.push(Count {
-                    measure: m.id.clone(),
-                    dimension,
-                    subgroup,
-                    period: period.label.clone(),
-                    numerator: if num.is_null(row) {
-                        0
-                    } else {
-                        num.value(row).max(0) as u64
-                    },
-                    denominator: den.value(row).max(0) as u64,
-                });
-            }
-        }
-        if !saw_overall {
-            // An empty denominator: say so explicitly rather than leave the measure out.
-            out.push(Count {
-                measure: m.id.clone(),
-                dimension: "overall".into(),
-                subgroup: "All".into(),
-                period: period.label.clone(),
-                numerator: 0,
-                denominator: 0,
-            });
-        }
         out.sort_by(|a, b| (&a.dimension, &a.subgroup).cmp(&(&b.dimension, &b.subgroup)));
         Ok(out)
     }
+
+    /// Runs a query returning `patient_id` and marks the roster's patients it lists (ids not
+    /// in the period's population are ignored, as a join with it would).
+    async fn mark(&self, sql: &str, index: &PatientIndex, marks: &mut [bool]) -> Result<()> {
+        let mut stream = self.ctx.sql(sql).await?.execute_stream().await?;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            let ids = strings_of(batch.column(0))?;
+            for i in 0..batch.num_rows() {
+                if !ids.is_null(i)
+                    && let Some(row) = index.get(ids.value(i))
+                {
+                    marks[row as usize] = true;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A column as UTF-8 strings, whatever string (or other) type DataFusion chose.
+fn strings_of(col: &ArrayRef) -> Result<StringArray> {
+    let col = cast(col, &DataType::Utf8)?;
+    Ok(col.as_string::<i32>().clone())
 }
 
 impl Count {
@@ -268,18 +250,6 @@ fn measure_error(m: &Measure, e: datafusion::error::DataFusionError) -> EngineEr
         id: m.id.clone(),
         message: format!("its SQL failed: {e}"),
     }
-}
-
-/// A string column as owned optional strings (whatever string type DataFusion chose).
-fn strings(batch: &RecordBatch, name: &str) -> Result<Vec<Option<String>>> {
-    let col = batch
-        .column_by_name(name)
-        .ok_or_else(|| EngineError::Arrow(format!("no column {name}")))?;
-    let col = cast(col, &DataType::Utf8)?;
-    let arr = col.as_string::<i32>();
-    Ok((0..arr.len())
-        .map(|i| (!arr.is_null(i)).then(|| arr.value(i).to_string()))
-        .collect())
 }
 
 async fn register_area(ctx: &SessionContext, path: &Path) -> Result<()> {
@@ -340,14 +310,6 @@ async fn register_area(ctx: &SessionContext, path: &Path) -> Result<()> {
     ))
     .await?;
     Ok(())
-}
-
-/// A period label as a file-name part.
-fn sanitize(label: &str) -> String {
-    label
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 /// Quintile (1–5) of each row by `order`, population-weighted: the quintile holding the

@@ -20,6 +20,7 @@ pub mod measures;
 pub mod period;
 pub mod pipeline;
 pub mod schema;
+pub mod tally;
 pub mod vocab;
 
 pub use error::{EngineError, Result};

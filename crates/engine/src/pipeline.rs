@@ -61,7 +61,7 @@ pub async fn run(cfg: &Config, progress: Progress<'_>) -> Result<Output> {
         &cfg.work,
         ingest::Options { strict: cfg.strict },
     )?;
-    let session = Session::open(&ingested.dir, cfg.area_index.as_deref()).await?;
+    let mut session = Session::open(&ingested.dir, cfg.area_index.as_deref()).await?;
     let quality = quality(&session).await?;
     if quality.patients == 0 {
         return Err(EngineError::file(
@@ -73,7 +73,7 @@ pub async fn run(cfg: &Config, progress: Progress<'_>) -> Result<Output> {
     let mut counts = Vec::new();
     let mut done = 1;
     for period in &cfg.periods {
-        session.set_period(period, &cfg.work).await?;
+        session.set_period(period).await?;
         for m in &cfg.measures {
             counts.extend(session.measure_counts(m, period, &cfg.groupings).await?);
             done += 1;
