@@ -123,6 +123,12 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         w.write_all(b"\n")?;
         Ok(())
     })?;
+    // What the measures are, for `rise upload` (the platform ranks with their direction).
+    atomic_write(&args.out.join("measures.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &infos)?;
+        w.write_all(b"\n")?;
+        Ok(())
+    })?;
     let quality = quality_notes(&out.quality, &out.ingested);
     let source = format!(
         "{} ({})",
@@ -295,7 +301,7 @@ fn summary(
         }
     }
     eprintln!(
-        "Wrote {}/{{aggregates.csv, aggregates.parquet, inequities.csv, inequities.json, report.html}}",
+        "Wrote {}/{{aggregates.csv, aggregates.parquet, inequities.csv, inequities.json, measures.json, report.html}}",
         args.out.display()
     );
 }

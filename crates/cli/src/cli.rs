@@ -30,6 +30,40 @@ pub enum Command {
     /// Run the platform on a fresh SQLite file holding a realistic demo coalition.
     #[command(long_about = DEMO_ABOUT)]
     Demo(DemoArgs),
+    /// Send an analysis's aggregates (never patient records) to the coalition platform.
+    #[command(long_about = UPLOAD_ABOUT)]
+    Upload(UploadArgs),
+}
+
+const UPLOAD_ABOUT: &str = "\
+Sends the shareable part of a `rise analyze` output folder — aggregates.csv (counts by
+subgroup, small cells suppressed) and measures.json — to the coalition platform as a new data
+set of your organization. Nothing else leaves the machine.
+
+The file is checked here first, with the same rules the platform applies; a problem is
+reported with its line and field and nothing is sent. Make a token on your organization's
+'API tokens' page of the platform.
+
+  rise analyze extract/ --out results/ --period 2024
+  rise upload results/ --server https://coalition.example.org --token $RISE_TOKEN";
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// The folder `rise analyze --out` wrote.
+    #[arg(value_name = "OUT_DIR")]
+    pub dir: std::path::PathBuf,
+    /// The platform's address.
+    #[arg(long, value_name = "URL", env = "RISE_SERVER")]
+    pub server: String,
+    /// An API token of your organization.
+    #[arg(long, value_name = "TOKEN", env = "RISE_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The data set's name on the platform (default: "rise analyze PERIOD").
+    #[arg(long, value_name = "TEXT")]
+    pub label: Option<String>,
+    /// Upload exact counts of 1–10 (from --no-suppression); only your organization sees them.
+    #[arg(long)]
+    pub allow_unsuppressed: bool,
 }
 
 const SERVE_ABOUT: &str = "\

@@ -7,6 +7,7 @@ mod error;
 mod generate;
 mod progress;
 mod serve;
+mod upload;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
         cli::Command::Measures(args) => generate::list_measures(&args),
         cli::Command::Serve(args) => serve::serve(&args),
         cli::Command::Demo(args) => serve::demo(&args),
+        cli::Command::Upload(args) => upload::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod api;
 pub mod auth;
 mod charts;
 mod error;
@@ -53,6 +54,12 @@ pub fn app(state: AppState) -> Router {
         .route("/coalition/applications", get(pages::coalition::applications))
         .route("/coalition/applications/{id}", post(pages::coalition::decide))
         .route("/healthz", get(pages::public::healthz))
+        .route("/openapi.json", get(api::openapi))
+        .nest(
+            "/api/v1",
+            // An aggregate file with intersections and monthly periods runs to a few MB.
+            api::router().layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
         .route("/static/rise.css", get(pages::public::stylesheet))
         .fallback(pages::public::not_found)
         .layer(axum::middleware::from_fn(auth::csrf_cookie))

@@ -1,0 +1,663 @@
+//! The JSON API (`/api/v1/…`): everything the pages do, for programs — `rise upload` first.
+//!
+//! Programs authenticate with an API token (`Authorization: Bearer …`), made on the member's
+//! token page; cookies are ignored here, so no other site can make a browser call the API in
+//! someone's name and no CSRF token is needed. The walls are the pages' walls: a member sees
+//! its own organization only (another organization's records answer 404, as if they did not
+//! exist), coalition staff see members' data sets only suppressed, the public sees counts and
+//! the framework. Errors are JSON: `{"error": {"status", "message", "fields": [{field,
+//! message}]}}`.
+
+mod openapi;
+
+use crate::Shared;
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use rise_aggregate::inequity::{Inequity, inequities};
+use rise_aggregate::rows::{AggregateRow, MeasureInfo, read_csv};
+use rise_aggregate::suppress::suppress_rows;
+use rise_store::model::{
+    Actor, AggregateRecord, Application, CommitmentStatus, MeasureRecord, PlanInput, PlanStatus,
+    Role, User,
+};
+use rise_store::{NewDataset, StoreError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+pub use openapi::document as openapi_document;
+
+/// The API's routes, to be nested under `/api/v1`.
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/framework", get(framework))
+        .route("/adoption", get(adoption))
+        .route("/applications", post(apply))
+        .route("/me", get(me))
+        .route("/org", get(org))
+        .route("/org/commitments", get(commitments).post(commit))
+        .route(
+            "/org/commitments/{id}",
+            axum::routing::patch(update_commitment),
+        )
+        .route("/org/datasets", get(datasets).post(upload))
+        .route("/org/datasets/{id}", get(dataset))
+        .route("/org/plans", get(plans).post(create_plan))
+        .route("/org/plans/{id}", get(plan).patch(update_plan))
+        .route("/coalition/applications", get(applications))
+        .route("/coalition/applications/{id}/decision", post(decide))
+        .route("/coalition/members", get(members))
+        .route(
+            "/coalition/members/{org}/datasets/{id}",
+            get(member_dataset),
+        )
+        .fallback(not_found)
+}
+
+/// An error of the API, as JSON.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    fields: Vec<(String, String)>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "Send an API token: 'Authorization: Bearer <token>' (make one on your organization's token page).",
+        )
+    }
+
+    fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "Your account does not give access to this.",
+        )
+    }
+
+    fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "Nothing here, or you do not have access to it.",
+        )
+    }
+
+    fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            fields: vec![(field.to_string(), message.clone())],
+            message,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::not_found(),
+            StoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, m),
+            StoreError::Invalid(v) => Self {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: v
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                fields: v.into_iter().map(|f| (f.field, f.message)).collect(),
+            },
+            other => {
+                eprintln!("rise-web: internal error (api): {other}");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong; the error has been logged.",
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        // The body text names the JSON problem (line, column, field) without internals.
+        Self::new(e.status(), e.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let fields: Vec<Value> = self
+            .fields
+            .iter()
+            .map(|(f, m)| json!({ "field": f, "message": m }))
+            .collect();
+        let body = json!({ "error": {
+            "status": self.status.as_u16(),
+            "message": self.message,
+            "fields": fields,
+        }});
+        let mut res = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// The caller, identified by an API token; `None` for the public.
+pub struct Caller(Option<User>);
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> ApiResult<Self> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(Caller(None));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthorized)?;
+        match state.store.api_token_user(token).await {
+            Ok(u) => Ok(Caller(Some(u))),
+            Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Caller {
+    fn user(&self) -> ApiResult<&User> {
+        self.0.as_ref().ok_or_else(ApiError::unauthorized)
+    }
+
+    /// A person of a member organization, with its id.
+    fn member(&self) -> ApiResult<(&User, i64)> {
+        let u = self.user()?;
+        u.organization_id
+            .map(|o| (u, o))
+            .ok_or_else(ApiError::forbidden)
+    }
+
+    fn staff(&self) -> ApiResult<&User> {
+        let u = self.user()?;
+        if u.role.is_staff() {
+            Ok(u)
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    fn admin(&self) -> ApiResult<&User> {
+        let u = self.user()?;
+        if u.role == Role::CoalitionAdmin {
+            Ok(u)
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+fn created<T: Serialize>(value: T) -> Response {
+    (StatusCode::CREATED, Json(value)).into_response()
+}
+
+// --- public -------------------------------------------------------------------------------
+
+async fn framework(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    let fw = state.store.current_framework().await?;
+    Ok(Json(json!(fw)))
+}
+
+/// Counts only: how many members, how many adopted, by type, state and region, by month.
+async fn adoption(State(state): State<Shared>) -> ApiResult<Json<Value>> {
+    let all = match state.store.adoption().await {
+        Ok(a) => a,
+        Err(StoreError::NotFound) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    let group = |key: &dyn Fn(&rise_store::AdoptionStatus) -> String| {
+        let mut m: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for a in &all {
+            let e = m.entry(key(a)).or_insert((0, 0));
+            e.0 += 1;
+            e.1 += i64::from(a.adopted_at.is_some());
+        }
+        m.into_iter()
+            .map(|(k, (members, adopters))| json!({"group": k, "members": members, "adopters": adopters}))
+            .collect::<Vec<_>>()
+    };
+    let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
+    for a in all.iter().filter_map(|a| a.adopted_at.as_deref()) {
+        *by_month.entry(a.chars().take(7).collect()).or_default() += 1;
+    }
+    Ok(Json(json!({
+        "members": all.len(),
+        "adopters": all.iter().filter(|a| a.adopted_at.is_some()).count(),
+        "by_type": group(&|a| a.organization.kind.key().to_string()),
+        "by_state": group(&|a| a.organization.state.clone()),
+        "by_region": group(&|a| a.organization.region.clone()),
+        "adopted_by_month": by_month,
+    })))
+}
+
+async fn apply(
+    State(state): State<Shared>,
+    body: Result<Json<Application>, JsonRejection>,
+) -> ApiResult<Response> {
+    let Json(a) = body?;
+    let org = state
+        .store
+        .apply(&a, &Actor::system("public (api)"))
+        .await?;
+    Ok(created(json!({
+        "id": org.id,
+        "name": org.name,
+        "status": org.status.key(),
+        "message": "Thank you. Coalition staff review every application and write to the contact.",
+    })))
+}
+
+// --- a member's own organization ----------------------------------------------------------
+
+async fn me(caller: Caller) -> ApiResult<Json<Value>> {
+    let u = caller.user()?;
+    Ok(Json(json!({
+        "id": u.id, "email": u.email, "name": u.name, "role": u.role.key(),
+        "organization_id": u.organization_id,
+    })))
+}
+
+async fn org(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    let org = state.store.organization(org_id).await?;
+    let status = match state.store.adoption().await {
+        Ok(all) => all.into_iter().find(|a| a.organization.id == org_id),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Json(json!({ "organization": org, "adoption": status })))
+}
+
+async fn commitments(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    Ok(Json(json!(state.store.commitments(org_id).await?)))
+}
+
+#[derive(Deserialize)]
+struct CommitBody {
+    action: String,
+}
+
+async fn commit(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<CommitBody>, JsonRejection>,
+) -> ApiResult<Response> {
+    let (user, org_id) = caller.member()?;
+    let Json(b) = body?;
+    let c = state
+        .store
+        .commit(org_id, &b.action, &Actor::user(user))
+        .await?;
+    Ok(created(c))
+}
+
+#[derive(Deserialize)]
+struct ProgressBody {
+    status: String,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    evidence_url: String,
+}
+
+async fn update_commitment(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<ProgressBody>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let (user, org_id) = caller.member()?;
+    let Json(b) = body?;
+    let status = CommitmentStatus::parse(&b.status)
+        .ok_or_else(|| ApiError::invalid("status", "Use planned, in_progress or done."))?;
+    let c = state
+        .store
+        .update_commitment(
+            org_id,
+            id,
+            status,
+            &b.notes,
+            &b.evidence_url,
+            &Actor::user(user),
+        )
+        .await?;
+    Ok(Json(json!(c)))
+}
+
+async fn datasets(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    Ok(Json(json!(state.store.datasets(org_id).await?)))
+}
+
+/// What `rise upload` sends: the aggregate file as written, and what its measures are.
+#[derive(Deserialize)]
+struct UploadBody {
+    label: String,
+    #[serde(default)]
+    source: String,
+    /// `aggregates.csv` as `rise analyze` wrote it.
+    aggregates_csv: String,
+    /// Every measure of the file (`measures.json` of the analysis folder).
+    measures: Vec<MeasureInfo>,
+}
+
+async fn upload(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<UploadBody>, JsonRejection>,
+) -> ApiResult<Response> {
+    let (user, org_id) = caller.member()?;
+    let Json(b) = body?;
+    let (rows, comments) = read_csv(&b.aggregates_csv).map_err(|e| ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        message: format!("aggregates.csv: {e}"),
+        fields: vec![("aggregates_csv".into(), format!("aggregates.csv: {e}"))],
+    })?;
+    for r in &rows {
+        if !b.measures.iter().any(|m| m.id == r.measure) {
+            return Err(ApiError::invalid(
+                "measures",
+                format!(
+                    "measure '{}' of aggregates.csv is not described in measures",
+                    r.measure
+                ),
+            ));
+        }
+    }
+    let unsuppressed = comments
+        .iter()
+        .any(|c| c.to_ascii_lowercase().contains("not suppressed"));
+    let d = state
+        .store
+        .add_dataset(
+            org_id,
+            &NewDataset {
+                label: b.label,
+                source: if b.source.trim().is_empty() {
+                    "uploaded through the API".into()
+                } else {
+                    b.source
+                },
+                rows,
+                measures: b.measures,
+                unsuppressed,
+            },
+            &Actor::user(user),
+        )
+        .await?;
+    Ok(created(d))
+}
+
+/// A data set with its rows and ranked inequities, as this viewer may see them.
+fn dataset_view(
+    d: &rise_store::model::Dataset,
+    records: Vec<AggregateRecord>,
+    measures: Vec<MeasureRecord>,
+    suppress: bool,
+) -> Value {
+    let mut rows: Vec<AggregateRow> = records
+        .into_iter()
+        .map(|r| AggregateRow {
+            measure: r.measure,
+            dimension: r.dimension,
+            subgroup: r.subgroup,
+            period: r.period,
+            numerator: r.numerator.and_then(|n| u64::try_from(n).ok()),
+            denominator: r.denominator.and_then(|n| u64::try_from(n).ok()),
+            suppressed: r.suppressed,
+        })
+        .collect();
+    let whole = whole_period(&rows);
+    if suppress && d.unsuppressed {
+        suppress_rows(&mut rows, whole.as_deref());
+    }
+    let infos: Vec<MeasureInfo> = measures
+        .iter()
+        .map(|m| MeasureInfo {
+            id: m.measure.clone(),
+            title: m.title.clone(),
+            steward: m.steward.clone(),
+            higher_is_better: m.higher_is_better,
+            description: m.description.clone(),
+        })
+        .collect();
+    let ranked: Vec<Inequity> = match &whole {
+        Some(p) => inequities(&rows, &infos, p, 1),
+        None => Vec::new(),
+    };
+    json!({
+        "dataset": d,
+        "suppressed_view": suppress || !d.unsuppressed,
+        "measures": infos,
+        "rows": rows,
+        "period": whole,
+        "inequities": ranked,
+    })
+}
+
+/// The period the others partition. `rise analyze` labels a calendar year `2024` and its
+/// parts `2024-Q1` or `2024-03`, and any other range `2024-01-01..2024-06-30`: so a range
+/// label, else the label every other one extends, else the first.
+fn whole_period(rows: &[AggregateRow]) -> Option<String> {
+    let mut periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
+    periods.sort_unstable();
+    periods.dedup();
+    periods
+        .iter()
+        .find(|p| p.contains(".."))
+        .or_else(|| {
+            periods
+                .iter()
+                .find(|p| periods.iter().all(|q| q == *p || q.starts_with(*p)))
+        })
+        .or(periods.first())
+        .map(|p| p.to_string())
+}
+
+async fn dataset(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    let d = state.store.dataset(org_id, id).await?;
+    let rows = state.store.aggregates(org_id, id).await?;
+    let measures = state.store.dataset_measures(org_id, id).await?;
+    Ok(Json(dataset_view(&d, rows, measures, false)))
+}
+
+async fn plans(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    Ok(Json(json!(state.store.plans(org_id).await?)))
+}
+
+async fn create_plan(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<PlanInput>, JsonRejection>,
+) -> ApiResult<Response> {
+    let (user, org_id) = caller.member()?;
+    let Json(p) = body?;
+    let plan = state
+        .store
+        .create_plan(org_id, &p, &Actor::user(user))
+        .await?;
+    Ok(created(plan))
+}
+
+async fn plan(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    Ok(Json(json!(state.store.plan(org_id, id).await?)))
+}
+
+#[derive(Deserialize)]
+struct PlanStatusBody {
+    status: String,
+}
+
+async fn update_plan(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<PlanStatusBody>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let (user, org_id) = caller.member()?;
+    let Json(b) = body?;
+    let status = PlanStatus::parse(&b.status)
+        .ok_or_else(|| ApiError::invalid("status", "Use draft, active, achieved or closed."))?;
+    let p = state
+        .store
+        .set_plan_status(org_id, id, status, &Actor::user(user))
+        .await?;
+    Ok(Json(json!(p)))
+}
+
+// --- coalition staff -----------------------------------------------------------------------
+
+async fn applications(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.staff()?;
+    let pending = state
+        .store
+        .organizations(Some(rise_store::model::OrgStatus::Applied))
+        .await?;
+    Ok(Json(json!(pending)))
+}
+
+#[derive(Deserialize)]
+struct DecisionBody {
+    /// `approve` or `decline`.
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn decide(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> ApiResult<Json<Value>> {
+    let user = caller.admin()?;
+    let Json(b) = body?;
+    let approve = match b.decision.as_str() {
+        "approve" => true,
+        "decline" => false,
+        _ => return Err(ApiError::invalid("decision", "Use approve or decline.")),
+    };
+    let org = state
+        .store
+        .decide(id, approve, &b.reason, &Actor::user(user))
+        .await?;
+    Ok(Json(json!(org)))
+}
+
+/// Every member's adoption status and commitments (no counts of any data set).
+async fn members(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.staff()?;
+    let mut out = Vec::new();
+    for a in state.store.adoption().await? {
+        let commitments = state.store.commitments(a.organization.id).await?;
+        let datasets = state.store.datasets(a.organization.id).await?;
+        out.push(json!({
+            "adoption": a,
+            "commitments": commitments,
+            "datasets": datasets,
+        }));
+    }
+    Ok(Json(json!(out)))
+}
+
+/// A member's data set as staff may see it: suppressed, whatever the member uploaded.
+async fn member_dataset(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path((org_id, id)): Path<(i64, i64)>,
+) -> ApiResult<Json<Value>> {
+    caller.staff()?;
+    let d = state.store.dataset(org_id, id).await?;
+    let rows = state.store.aggregates(org_id, id).await?;
+    let measures = state.store.dataset_measures(org_id, id).await?;
+    Ok(Json(dataset_view(&d, rows, measures, true)))
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> Json<Value> {
+    Json(openapi::document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(period: &str) -> AggregateRow {
+        AggregateRow {
+            measure: "m".into(),
+            dimension: "sex".into(),
+            subgroup: "Female".into(),
+            period: period.into(),
+            numerator: Some(20),
+            denominator: Some(40),
+            suppressed: false,
+        }
+    }
+
+    #[test]
+    fn the_whole_period_is_the_one_the_others_extend() {
+        let rows = [row("2024-Q2"), row("2024"), row("2024-Q1")];
+        assert_eq!(whole_period(&rows).as_deref(), Some("2024"));
+        let rows = [
+            row("2024-01"),
+            row("2024-01-01..2024-02-29"),
+            row("2024-02"),
+        ];
+        assert_eq!(
+            whole_period(&rows).as_deref(),
+            Some("2024-01-01..2024-02-29")
+        );
+        assert_eq!(whole_period(&[]), None);
+    }
+}
