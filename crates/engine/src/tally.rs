@@ -37,9 +37,7 @@ impl PatientIndex {
     }
 
     fn id(&self, row: u32) -> &[u8] {
-        let row = row as usize;
-        let start = if row == 0 { 0 } else { self.ends[row - 1] };
-        &self.bytes[start..self.ends[row]]
+        id_bytes(&self.bytes, &self.ends, row)
     }
 
     /// Adds an id and returns its row number, or `None` if it is already there (a patient is
@@ -56,12 +54,10 @@ impl PatientIndex {
         let row = u32::try_from(self.ends.len()).ok()?;
         self.bytes.extend_from_slice(id.as_bytes());
         self.ends.push(self.bytes.len());
+        // The table may rehash while `self` is borrowed mutably: the closure borrows the parts.
         let (bytes, ends, hasher) = (&self.bytes, &self.ends, &self.hasher);
-        self.table.insert_unique(hash, row, |&r| {
-            let r = r as usize;
-            let start = if r == 0 { 0 } else { ends[r - 1] };
-            hasher.hash_one(&bytes[start..ends[r]])
-        });
+        self.table
+            .insert_unique(hash, row, |&r| hasher.hash_one(id_bytes(bytes, ends, r)));
         Some(row)
     }
 
@@ -72,6 +68,13 @@ impl PatientIndex {
             .find(hash, |&r| self.id(r) == id.as_bytes())
             .copied()
     }
+}
+
+/// The bytes of id `row` in an interner's buffer.
+fn id_bytes<'a>(bytes: &'a [u8], ends: &[usize], row: u32) -> &'a [u8] {
+    let row = row as usize;
+    let start = if row == 0 { 0 } else { ends[row - 1] };
+    &bytes[start..ends[row]]
 }
 
 /// One dimension's label for every patient, as a code into `names`.
