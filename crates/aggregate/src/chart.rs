@@ -31,7 +31,14 @@ pub struct Bar {
 /// `id` must be unique on the page (it names the title and description for screen readers).
 pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &str)>) -> String {
     let row_h = 26.0;
-    let label_w = 250.0;
+    // Wide enough for the longest label at 13 px (about 7 px a character), so a long group
+    // name is never cut at the left edge when the chart is scaled down.
+    let longest = bars
+        .iter()
+        .map(|b| truncate(&b.label, 34).chars().count())
+        .max()
+        .unwrap_or(0);
+    let label_w = (longest as f64 * 7.2 + 18.0).clamp(90.0, 260.0);
     let plot_w = 420.0;
     let top = 28.0;
     let height = top + row_h * bars.len() as f64 + 34.0;
@@ -55,21 +62,19 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
         .collect();
     let _ = write!(
         s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{id}-t {id}-d" class="chart"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc>"#,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{id}-t {id}-d" class="chart" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="13" fill="#1f2933"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc>"##,
         t = esc(title),
         d = esc(&desc.join("; "))
     );
-    let _ = write!(
-        s,
-        r#"<style>.chart text{{font:13px system-ui,-apple-system,'Segoe UI',sans-serif;fill:#1f2933}}.chart .tick{{fill:#52606d;font-size:11px}}</style>"#
-    );
+    // Presentation attributes, not a <style> element: the platform's content-security policy
+    // allows no inline style, and the chart must look the same there and in the report.
     // Grid and axis ticks.
     for i in 0..=4 {
         let v = axis_max * f64::from(i) / 4.0;
         let gx = x(v);
         let _ = write!(
             s,
-            r##"<line x1="{gx:.1}" y1="{top}" x2="{gx:.1}" y2="{y2:.1}" stroke="#e4e7eb"/><text class="tick" x="{gx:.1}" y="{ty:.1}" text-anchor="middle">{v}%</text>"##,
+            r##"<line x1="{gx:.1}" y1="{top}" x2="{gx:.1}" y2="{y2:.1}" stroke="#e4e7eb"/><text class="tick" x="{gx:.1}" y="{ty:.1}" text-anchor="middle" font-size="11" fill="#52606d">{v}%</text>"##,
             y2 = height - 28.0,
             ty = height - 12.0,
             v = fmt_tick(v)
@@ -79,7 +84,7 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
         let rx = x(r);
         let _ = write!(
             s,
-            r##"<line x1="{rx:.1}" y1="{y1}" x2="{rx:.1}" y2="{y2:.1}" stroke="#7b8794" stroke-dasharray="4 3"/><text class="tick" x="{rx:.1}" y="{ty}" text-anchor="middle">{l} {r:.1}%</text>"##,
+            r##"<line x1="{rx:.1}" y1="{y1}" x2="{rx:.1}" y2="{y2:.1}" stroke="#7b8794" stroke-dasharray="4 3"/><text class="tick" x="{rx:.1}" y="{ty}" text-anchor="middle" font-size="11" fill="#52606d">{l} {r:.1}%</text>"##,
             y1 = top - 4.0,
             y2 = height - 28.0,
             ty = top - 10.0,
@@ -97,7 +102,7 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
         };
         let _ = write!(
             s,
-            r##"<text x="{lx}" y="{ty:.1}" text-anchor="end">{label}</text><line x1="{x1:.1}" y1="{cy:.1}" x2="{x2:.1}" y2="{cy:.1}" stroke="{colour}" stroke-width="2.5" stroke-linecap="round"/><circle cx="{cx:.1}" cy="{cy:.1}" r="5.5" fill="{colour}"/><text class="tick" x="{vx:.1}" y="{ty:.1}">{v:.1}%</text>"##,
+            r##"<text x="{lx}" y="{ty:.1}" text-anchor="end">{label}</text><line x1="{x1:.1}" y1="{cy:.1}" x2="{x2:.1}" y2="{cy:.1}" stroke="{colour}" stroke-width="2.5" stroke-linecap="round"/><circle cx="{cx:.1}" cy="{cy:.1}" r="5.5" fill="{colour}"/><text class="tick" x="{vx:.1}" y="{ty:.1}" font-size="11" fill="#52606d">{v:.1}%</text>"##,
             lx = label_w - 10.0,
             ty = cy + 4.5,
             label = esc(&truncate(&b.label, 34)),
@@ -168,5 +173,22 @@ mod tests {
         assert!(svg.contains("A &amp; B 40.0% (35.0–45.0)"));
         assert_eq!(svg.matches("<circle").count(), 2);
         assert!(!svg.contains("NaN"));
+        assert!(
+            !svg.contains("<style"),
+            "no inline style: the platform's CSP forbids it"
+        );
+        // The label column grows with the longest label.
+        let long = vec![Bar {
+            label: "American Indian or Alaska Native".into(),
+            ..bars[0].clone()
+        }];
+        let width = |svg: &str| -> f64 {
+            svg.split("viewBox=\"0 0 ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .and_then(|w| w.parse().ok())
+                .unwrap()
+        };
+        assert!(width(&rate_chart("c2", "t", &long, None)) > width(&svg) + 100.0);
     }
 }

@@ -55,6 +55,29 @@ footer{margin-top:48px;font-size:13px;color:var(--muted)}
 @media print{header.top{background:#fff;color:#000}.card{break-inside:avoid;box-shadow:none}}
 ";
 
+/// What the report and the platform's data-set page both show: the largest inequities and
+/// every measure by group, so a member sees the same numbers and charts in both places.
+pub struct Findings<'a> {
+    pub period: &'a str,
+    pub measures: &'a [MeasureInfo],
+    pub rows: &'a [AggregateRow],
+    pub inequities: &'a [Inequity],
+    /// Whether to open with the list of the largest inequities (a page that lists them itself,
+    /// with actions beside them, leaves it out).
+    pub top_list: bool,
+}
+
+/// The findings as an HTML fragment (headings `h2`, cards, inline SVG charts; no script, no
+/// style attributes, so it sits under a strict content-security policy).
+pub fn findings(f: &Findings<'_>) -> String {
+    let mut h = String::new();
+    if f.top_list {
+        top_inequities(&mut h, f);
+    }
+    measures(&mut h, f);
+    h
+}
+
 /// Renders the report.
 pub fn render(r: &ReportInput<'_>) -> String {
     let mut h = String::new();
@@ -74,15 +97,20 @@ pub fn render(r: &ReportInput<'_>) -> String {
     if !r.suppressed {
         h.push_str("<div class=\"banner\" role=\"alert\"><strong>Not suppressed.</strong> This report and its aggregate files show counts of 1–10. Keep them inside your organization; do not upload or share them.</div>");
     }
-    top_inequities(&mut h, r);
-    measures(&mut h, r);
+    h.push_str(&findings(&Findings {
+        period: r.period,
+        measures: r.measures,
+        rows: r.rows,
+        inequities: r.inequities,
+        top_list: true,
+    }));
     quality(&mut h, r);
     methods(&mut h, r);
     h.push_str("<footer>Made by Rise. Only aggregate counts are in this file; patient-level data stayed where it was analysed.</footer></main></body></html>\n");
     h
 }
 
-fn top_inequities(h: &mut String, r: &ReportInput<'_>) {
+fn top_inequities(h: &mut String, r: &Findings<'_>) {
     h.push_str("<h2>The largest inequities</h2>");
     let singles: Vec<&Inequity> = r
         .inequities
@@ -106,7 +134,7 @@ fn top_inequities(h: &mut String, r: &ReportInput<'_>) {
     h.push_str("</ol>");
 }
 
-fn measures(h: &mut String, r: &ReportInput<'_>) {
+fn measures(h: &mut String, r: &Findings<'_>) {
     h.push_str("<h2>Measures by group</h2>");
     for (i, m) in r.measures.iter().enumerate() {
         let overall = r

@@ -74,6 +74,39 @@ pub fn write_csv<W: Write>(
     w.flush()
 }
 
+/// The comment line that describes a measure, so an aggregate file explains itself: the
+/// platform can show a file uploaded on its own with the measures' titles and directions.
+const MEASURE_COMMENT: &str = "measure ";
+
+/// Comment lines for [`write_csv`] describing `measures`.
+pub fn measure_comments(measures: &[MeasureInfo]) -> Vec<String> {
+    measures
+        .iter()
+        .filter_map(|m| serde_json::to_string(m).ok())
+        .map(|j| format!("{MEASURE_COMMENT}{j}"))
+        .collect()
+}
+
+/// The measures a file's comment lines describe (none in files written before they did).
+pub fn measures_in(comments: &[String]) -> Result<Vec<MeasureInfo>, String> {
+    comments
+        .iter()
+        .filter_map(|c| c.strip_prefix(MEASURE_COMMENT))
+        .map(|j| {
+            serde_json::from_str(j).map_err(|e| format!("a measure comment is not valid: {e}"))
+        })
+        .collect()
+}
+
+/// Whether a file's comment lines (as [`read_csv`] returns them) say its counts are not
+/// suppressed, as `rise analyze --no-suppression` writes.
+pub fn says_unsuppressed(comments: &[String]) -> bool {
+    comments
+        .iter()
+        .filter(|c| !c.starts_with(MEASURE_COMMENT))
+        .any(|c| c.to_ascii_lowercase().contains("not suppressed"))
+}
+
 /// Reads and validates an aggregate CSV: every row complete, counts whole numbers,
 /// numerator ≤ denominator, suppressed rows without counts, no count of 1–10 shown unless
 /// the file says it is unsuppressed. All-or-nothing: the first problem is returned.
@@ -90,9 +123,7 @@ pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError
             break;
         }
     }
-    let unsuppressed = comments
-        .iter()
-        .any(|c| c.to_ascii_lowercase().contains("not suppressed"));
+    let unsuppressed = says_unsuppressed(&comments);
     let err = |line: u64, field: &str, message: String| RowError {
         line,
         field: field.into(),
@@ -224,6 +255,31 @@ mod tests {
         let (back, comments) = read_csv(&text).unwrap();
         assert_eq!(back, rows);
         assert_eq!(comments, ["made by a test"]);
+    }
+
+    #[test]
+    fn a_file_carries_its_measures() {
+        let m = MeasureInfo {
+            id: "cms165".into(),
+            title: "Blood pressure control, \"not suppressed\" in its text".into(),
+            steward: "CMS165".into(),
+            higher_is_better: true,
+            description: "Adults 18–85 with hypertension".into(),
+        };
+        let mut buf = Vec::new();
+        let mut comments = vec!["made by a test".to_string()];
+        comments.extend(measure_comments(std::slice::from_ref(&m)));
+        write_csv(&mut buf, &[row(Some(40), Some(100), false)], &comments).unwrap();
+        let (_, back) = read_csv(&String::from_utf8(buf).unwrap()).unwrap();
+        assert_eq!(measures_in(&back).unwrap(), vec![m]);
+        // A title that happens to say "not suppressed" does not unlock small counts.
+        assert!(!says_unsuppressed(&back));
+        assert!(measures_in(&["measure {oops".to_string()]).is_err());
+        assert!(
+            measures_in(&["made by a test".to_string()])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::progress::Bar;
 use anyhow::{Context, Result};
 use rise_aggregate::inequity::{self, Inequity};
 use rise_aggregate::report::{QualityNote, ReportInput, render};
-use rise_aggregate::rows::{AggregateRow, MeasureInfo, write_csv};
+use rise_aggregate::rows::{AggregateRow, MeasureInfo, measure_comments, write_csv};
 use rise_aggregate::suppress::suppress_rows;
 use rise_engine::dimensions;
 use rise_engine::measures;
@@ -103,12 +103,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     if !args.no_suppression {
         suppress_rows(&mut rows, whole_label.as_deref());
     }
-    let comments = if args.no_suppression {
+    let infos: Vec<MeasureInfo> = library.iter().map(|m| m.info()).collect();
+    let mut comments = if args.no_suppression {
         vec!["WARNING: counts are not suppressed (rise analyze --no-suppression); do not share this file.".to_string()]
     } else {
         vec![]
     };
-    let infos: Vec<MeasureInfo> = library.iter().map(|m| m.info()).collect();
+    // The file describes its own measures, so it can be uploaded on its own.
+    comments.extend(measure_comments(&infos));
     let ranked = inequity::inequities(&rows, &infos, &whole.label, 123_456);
 
     let csv_path = args.out.join("aggregates.csv");

@@ -5,12 +5,12 @@
 use crate::audit;
 use crate::model::{Action, Actor, Category, Framework, OrgKind};
 use crate::{FieldError, Result, Store, StoreError, now};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashSet;
 
 /// A framework as written in TOML (the seed file, an export, an edit).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct FrameworkFile {
     #[serde(rename = "category")]
     pub categories: Vec<Category>,
@@ -19,7 +19,7 @@ pub struct FrameworkFile {
 }
 
 /// An action as written in TOML: organization types as keys.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ActionText {
     pub key: String,
     pub category: String,
@@ -33,6 +33,30 @@ impl FrameworkFile {
     /// Parses TOML.
     pub fn parse(text: &str) -> Result<Self> {
         toml::from_str(text).map_err(|e| StoreError::invalid("framework", e.to_string()))
+    }
+
+    /// A published version as an editable file.
+    pub fn of(f: &Framework) -> Self {
+        Self {
+            categories: f.categories.clone(),
+            actions: f
+                .actions
+                .iter()
+                .map(|a| ActionText {
+                    key: a.key.clone(),
+                    category: a.category.clone(),
+                    title: a.title.clone(),
+                    description: a.description.clone(),
+                    fits: a.fits.iter().map(|k| k.key().to_string()).collect(),
+                    evidence: a.evidence.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// As TOML, the form [`FrameworkFile::parse`] reads.
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| StoreError::invalid("framework", e.to_string()))
     }
 
     /// The seed framework shipped with Rise (from the coalition's material and public equity
@@ -254,5 +278,25 @@ impl Store {
             ))
         })
         .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_published_framework_round_trips_through_its_toml() {
+        let (categories, actions) = FrameworkFile::seed().unwrap().validate().unwrap();
+        let published = Framework {
+            version: 3,
+            note: "n".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            categories: categories.clone(),
+            actions: actions.clone(),
+        };
+        let text = FrameworkFile::of(&published).to_toml().unwrap();
+        let (c2, a2) = FrameworkFile::parse(&text).unwrap().validate().unwrap();
+        assert_eq!((c2, a2), (categories, actions));
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::audit::{self, NONE};
 use crate::error::{Checks, is_email};
-use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, STATES, region_of};
+use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, Role, STATES, region_of};
 use crate::{Result, Store, StoreError, now};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -206,6 +206,11 @@ impl Store {
             &body,
         )
         .await?;
+        if approve {
+            // The contact becomes the organization's first admin.
+            crate::users::invitation(&mut tx, &after, &after.contact_email, Role::OrgAdmin, actor)
+                .await?;
+        }
         tx.commit().await?;
         Ok(after)
     }

@@ -284,47 +284,30 @@ impl Store {
         );
         c.finish()?;
         let org = self.organization(organization_id).await?;
-        let email = email.trim().to_ascii_lowercase();
-        let (token, hash) = secret();
-        let expires =
-            (Utc::now() + Duration::days(14)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO invitations (token_hash, organization_id, email, role, invited_by,
-                                      created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&hash)
-        .bind(organization_id)
-        .bind(&email)
-        .bind(role.key())
-        .bind(actor.user_id.unwrap_or(0))
-        .bind(now())
-        .bind(expires)
-        .execute(&mut *tx)
-        .await?;
-        let after = serde_json::json!({"organization_id": organization_id, "email": email, "role": role.key()});
-        audit::record(
-            &mut tx,
-            actor,
-            "invite",
-            "invitation",
-            &email,
-            NONE,
-            Some(&after),
-        )
-        .await?;
-        outbox(
-            &mut tx,
-            &email,
-            &format!("You are invited to {} on the coalition platform", org.name),
-            &format!(
-                "Open /invitations/{token} to set your name and password. The invitation expires in 14 days."
-            ),
-        )
-        .await?;
+        let token = invitation(&mut tx, &org, email, role, actor).await?;
         tx.commit().await?;
         Ok(token)
+    }
+
+    /// An open invitation: the organization's name, the email and the role it is for.
+    pub async fn invitation(&self, token: &str) -> Result<(String, String, Role)> {
+        let row = sqlx::query(
+            "SELECT o.name, i.email, i.role FROM invitations i
+             JOIN organizations o ON o.id = i.organization_id
+             WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
+        )
+        .bind(digest(token))
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let role: String = row.try_get("role")?;
+        Ok((
+            row.try_get("name")?,
+            row.try_get("email")?,
+            Role::parse(&role).ok_or_else(|| bad_value("role", &role))?,
+        ))
     }
 
     /// Accepts an invitation: creates the account.
@@ -354,12 +337,10 @@ impl Store {
         Ok(u)
     }
 
-    /// Issues an API token for uploads on behalf of an organization. The token is returned
-    /// once and stored only as a hash.
+    /// Issues an API token acting for `user` (for uploads from the command line, or any
+    /// program using the API). The token is returned once and stored only as a hash.
     pub async fn create_api_token(&self, user: &User, label: &str) -> Result<String> {
-        let org = user.organization_id.ok_or_else(|| {
-            StoreError::invalid("label", "API tokens belong to a member organization.")
-        })?;
+        let org = user.organization_id;
         let label = label.trim();
         if label.is_empty() || label.chars().count() > 100 {
             return Err(StoreError::invalid(
@@ -381,7 +362,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .try_get("id")?;
-        let after = serde_json::json!({"organization_id": org, "label": label});
+        let after = serde_json::json!({"organization_id": org, "user_id": user.id, "label": label});
         audit::record(
             &mut tx,
             &Actor::user(user),
@@ -413,6 +394,57 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         user(&row)
     }
+}
+
+/// Writes an invitation into `org` (with its audit row and its email in the outbox) inside
+/// `tx`, so that approving an application and inviting its contact happen together or not at
+/// all. Returns the one-time token.
+pub(crate) async fn invitation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org: &crate::model::Organization,
+    email: &str,
+    role: Role,
+    actor: &Actor,
+) -> Result<String> {
+    let email = email.trim().to_ascii_lowercase();
+    let (token, hash) = secret();
+    let expires =
+        (Utc::now() + Duration::days(14)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sqlx::query(
+        "INSERT INTO invitations (token_hash, organization_id, email, role, invited_by,
+                                  created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&hash)
+    .bind(org.id)
+    .bind(&email)
+    .bind(role.key())
+    .bind(actor.user_id)
+    .bind(now())
+    .bind(expires)
+    .execute(&mut **tx)
+    .await?;
+    let after = serde_json::json!({"organization_id": org.id, "email": email, "role": role.key()});
+    audit::record(
+        tx,
+        actor,
+        "invite",
+        "invitation",
+        &email,
+        NONE,
+        Some(&after),
+    )
+    .await?;
+    outbox(
+        tx,
+        &email,
+        &format!("You are invited to {} on the coalition platform", org.name),
+        &format!(
+            "Open /invitations/{token} to set your name and password. The invitation expires in 14 days."
+        ),
+    )
+    .await?;
+    Ok(token)
 }
 
 /// An Argon2id hash of a random password, checked when the email is unknown.

@@ -97,6 +97,36 @@ fn applications_are_validated_decided_and_audited() {
         assert_eq!(log[0].actor, "test-admin");
         assert!(log[0].before.as_deref().unwrap().contains("\"applied\""));
         assert!(log[0].after.as_deref().unwrap().contains("\"declined\""));
+
+        // Approving invites the contact as the organization's first admin.
+        let b = application("Hill Hospital", OrgKind::Hospital);
+        let o = s.apply(&b, &Actor::system("public")).await.unwrap();
+        s.decide(o.id, true, "", &admin()).await.unwrap();
+        let mail = s.outbox(2).await.unwrap();
+        assert_eq!(mail[0].0, b.contact_email);
+        let token = mail[0]
+            .2
+            .split("/invitations/")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .unwrap()
+            .to_string();
+        assert!(mail[1].2.contains("is now a member"));
+        let (org_name, email, role) = s.invitation(&token).await.unwrap();
+        assert_eq!(
+            (org_name.as_str(), email.as_str()),
+            ("Hill Hospital", b.contact_email.as_str())
+        );
+        assert_eq!(role, Role::OrgAdmin);
+        let u = s
+            .accept_invitation(&token, "Hill Admin", "a long enough password")
+            .await
+            .unwrap();
+        assert_eq!((u.role, u.organization_id), (Role::OrgAdmin, Some(o.id)));
+        assert!(matches!(
+            s.invitation(&token).await,
+            Err(StoreError::NotFound)
+        ));
     });
 }
 
@@ -214,6 +244,28 @@ fn invitations_and_api_tokens() {
         assert_eq!(s.api_token_user(&api).await.unwrap().id, boss.id);
         assert!(s.api_token_user("rise_0000").await.is_err());
         assert!(s.api_token_user(&api.replace("rise_", "")).await.is_err());
+        // Staff may hold tokens too; theirs act for no organization.
+        let reviewer = s
+            .create_user(
+                "reviewer@coalition.example.org",
+                "Reviewer",
+                "a long enough pass",
+                Role::Reviewer,
+                None,
+                &admin(),
+            )
+            .await
+            .unwrap();
+        let staff = s
+            .create_api_token(&reviewer, "dashboard export")
+            .await
+            .unwrap();
+        let back = s.api_token_user(&staff).await.unwrap();
+        assert_eq!((back.id, back.organization_id), (reviewer.id, None));
+        assert!(matches!(
+            s.create_api_token(&reviewer, " ").await,
+            Err(StoreError::Invalid(_))
+        ));
     });
 }
 
