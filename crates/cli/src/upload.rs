@@ -1,7 +1,7 @@
 //! `rise upload`: send the shareable part of an analysis folder to the coalition platform.
 //!
-//! Only `aggregates.csv` (counts by subgroup) and `measures.json` (what the measures are)
-//! leave the machine, never patient records. The file is checked here first with the same
+//! Only `aggregates.csv` (counts by subgroup) and what its measures are leave the machine,
+//! never patient records. The file is checked here first with the same
 //! validator the server uses, so a mistake is reported with its line and field before anything
 //! is sent, and a file with counts of 1–10 (`rise analyze --no-suppression`) is refused unless
 //! `--allow-unsuppressed` says the member means it (the platform then shows the exact counts
@@ -10,59 +10,32 @@
 use crate::cli::UploadArgs;
 use crate::error::input;
 use anyhow::{Context, Result};
-use rise_aggregate::rows::{MeasureInfo, read_csv};
 use std::time::Duration;
 
 pub fn run(args: &UploadArgs) -> Result<()> {
     let csv_path = args.dir.join("aggregates.csv");
-    let text =
+    let csv =
         std::fs::read(&csv_path).map_err(|e| input(format!("{}: {e}", csv_path.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| input(format!("{}: is not UTF-8 text", csv_path.display())))?;
-    let (rows, comments) =
-        read_csv(&text).map_err(|e| input(format!("{}:{e}", csv_path.display())))?;
-    let unsuppressed = comments
-        .iter()
-        .any(|c| c.to_ascii_lowercase().contains("not suppressed"));
-    if unsuppressed && !args.allow_unsuppressed {
-        return Err(input(format!(
-            "{}: the counts are not suppressed (rise analyze --no-suppression); re-run the analysis without it, or pass --allow-unsuppressed to share exact counts with the platform (only your organization will see them)",
-            csv_path.display()
-        )));
-    }
+    // Older analyses described their measures only in measures.json; newer files carry them.
     let measures_path = args.dir.join("measures.json");
-    let measures: Vec<MeasureInfo> = {
-        let m = std::fs::read_to_string(&measures_path).map_err(|e| {
-            input(format!(
-                "{}: {e} (run rise analyze again to write it)",
-                measures_path.display()
-            ))
-        })?;
-        serde_json::from_str(&m).map_err(|e| {
-            input(format!(
-                "{}: line {}: {e}",
-                measures_path.display(),
-                e.line()
-            ))
-        })?
+    let measures = match std::fs::read(&measures_path) {
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(input(format!("{}: {e}", measures_path.display()))),
     };
-    if let Some(r) = rows
-        .iter()
-        .find(|r| !measures.iter().any(|m| m.id == r.measure))
-    {
+    let file = csv_path.display().to_string();
+    // The server's own check, so a mistake is reported here before anything is sent.
+    let checked = rise_web::datasets::prepare("-", "-", &file, &csv, measures.as_deref())
+        .map_err(|e| input(e.message))?;
+    if checked.unsuppressed && !args.allow_unsuppressed {
         return Err(input(format!(
-            "{}: measure '{}' of aggregates.csv is not described",
-            measures_path.display(),
-            r.measure
+            "{file}: the counts are not suppressed (rise analyze --no-suppression); re-run the analysis without it, or pass --allow-unsuppressed to share exact counts with the platform (only your organization will see them)"
         )));
     }
     let label = args.label.clone().unwrap_or_else(|| {
-        let periods: std::collections::BTreeSet<&str> =
-            rows.iter().map(|r| r.period.as_str()).collect();
-        format!(
-            "rise analyze {}",
-            periods.into_iter().next().unwrap_or_default()
-        )
+        let whole =
+            rise_web::datasets::whole_period(checked.rows.iter().map(|r| r.period.as_str()));
+        format!("rise analyze {}", whole.unwrap_or_default())
     });
     let server = args.server.trim_end_matches('/');
     if !(server.starts_with("https://") || server.starts_with("http://")) {
@@ -74,8 +47,8 @@ pub fn run(args: &UploadArgs) -> Result<()> {
     let body = serde_json::json!({
         "label": label,
         "source": format!("rise upload {} ({})", env!("CARGO_PKG_VERSION"), args.dir.display()),
-        "aggregates_csv": text,
-        "measures": measures,
+        "aggregates_csv": String::from_utf8_lossy(&csv),
+        "measures": checked.measures,
     });
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(120))

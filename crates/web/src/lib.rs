@@ -15,6 +15,7 @@
 pub mod api;
 pub mod auth;
 mod charts;
+pub mod datasets;
 mod error;
 mod pages;
 mod view;
@@ -35,6 +36,10 @@ pub struct AppState {
     pub secure_cookies: bool,
 }
 
+/// The largest upload accepted (an aggregate file with intersections and monthly periods runs
+/// to a few MB).
+const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
+
 /// Shared state.
 pub type Shared = Arc<AppState>;
 
@@ -50,15 +55,44 @@ pub fn app(state: AppState) -> Router {
         .route("/org", get(pages::member::home))
         .route("/org/commitments", post(pages::member::commit))
         .route("/org/commitments/{id}", post(pages::member::update_commitment))
+        .route(
+            "/org/datasets",
+            get(pages::datasets::list)
+                .post(pages::datasets::upload)
+                // An aggregate file with intersections and monthly periods runs to a few MB.
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/org/datasets/{id}", get(pages::datasets::show))
+        .route("/org/plans", get(pages::plans::list).post(pages::plans::create))
+        .route("/org/plans/new", get(pages::plans::new_form))
+        .route("/org/plans/{id}", get(pages::plans::show))
+        .route("/org/plans/{id}/status", post(pages::plans::set_status))
+        .route("/org/people", get(pages::people::list).post(pages::people::invite))
+        .route("/account", get(pages::people::account))
+        .route("/account/tokens", post(pages::people::create_token))
+        .route(
+            "/invitations/{token}",
+            get(pages::people::accept_form).post(pages::people::accept),
+        )
         .route("/coalition", get(pages::coalition::home))
         .route("/coalition/applications", get(pages::coalition::applications))
         .route("/coalition/applications/{id}", post(pages::coalition::decide))
+        .route("/coalition/members/{id}", get(pages::coalition::member))
+        .route(
+            "/coalition/members/{org}/datasets/{id}",
+            get(pages::datasets::show_to_staff),
+        )
+        .route("/coalition/outbox", get(pages::coalition::outbox))
+        .route("/coalition/audit", get(pages::coalition::audit))
+        .route(
+            "/coalition/framework",
+            get(pages::coalition::framework_form).post(pages::coalition::publish),
+        )
         .route("/healthz", get(pages::public::healthz))
         .route("/openapi.json", get(api::openapi))
         .nest(
             "/api/v1",
-            // An aggregate file with intersections and monthly periods runs to a few MB.
-            api::router().layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+            api::router().layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/static/rise.css", get(pages::public::stylesheet))
         .fallback(pages::public::not_found)

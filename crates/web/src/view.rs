@@ -39,8 +39,16 @@ impl Chrome {
                 if s.user.role.is_staff() {
                     links.push(("/coalition", "Dashboard"));
                     links.push(("/coalition/applications", "Applications"));
+                    if s.user.role == Role::CoalitionAdmin {
+                        links.push(("/coalition/framework", "Edit framework"));
+                        links.push(("/coalition/outbox", "Outbox"));
+                        links.push(("/coalition/audit", "Audit log"));
+                    }
                 } else {
                     links.push(("/org", "Our organization"));
+                    links.push(("/org/datasets", "Data sets"));
+                    links.push(("/org/plans", "Action plans"));
+                    links.push(("/org/people", "People"));
                 }
                 Some(format!("{} · {}", s.user.name, role_label(s.user.role)))
             }
@@ -83,7 +91,7 @@ impl Chrome {
     }
 }
 
-fn role_label(r: Role) -> &'static str {
+pub fn role_label(r: Role) -> &'static str {
     match r {
         Role::CoalitionAdmin => "coalition admin",
         Role::Reviewer => "reviewer",

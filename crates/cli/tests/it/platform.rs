@@ -121,3 +121,162 @@ fn serve_creates_the_first_admin_and_keeps_the_data() {
         bad.stderr
     );
 }
+
+/// A platform database with one member organization whose admin has an API token.
+fn member_with_token(db: &std::path::Path) -> (i64, String) {
+    use rise_store::model::{Actor, Application, OrgKind, Role};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = rise_store::Store::open_sqlite(db).await.unwrap();
+        let sys = Actor::system("test");
+        store
+            .publish_framework(&rise_store::FrameworkFile::seed().unwrap(), "Seed", &sys)
+            .await
+            .unwrap();
+        store
+            .create_user(
+                "boss@coalition.example",
+                "Boss",
+                "a very long password",
+                Role::CoalitionAdmin,
+                None,
+                &sys,
+            )
+            .await
+            .unwrap();
+        let o = store
+            .apply(
+                &Application {
+                    name: "Delta Clinic".into(),
+                    kind: OrgKind::CommunityHealthCenter.key().into(),
+                    state: "NM".into(),
+                    contact_name: "D".into(),
+                    contact_email: "d@delta.example".into(),
+                    why: "To close our gap in diabetes control.".into(),
+                },
+                &sys,
+            )
+            .await
+            .unwrap();
+        store.decide(o.id, true, "", &sys).await.unwrap();
+        let u = store
+            .create_user(
+                "admin@delta.example",
+                "Delta Admin",
+                "a very long password",
+                Role::OrgAdmin,
+                Some(o.id),
+                &sys,
+            )
+            .await
+            .unwrap();
+        let token = store.create_api_token(&u, "analysis server").await.unwrap();
+        store.close().await;
+        (o.id, token)
+    })
+}
+
+#[test]
+fn upload_sends_an_analysis_to_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("coalition.db");
+    let (org, token) = member_with_token(&db);
+    let url = format!("sqlite://{}", db.display());
+    let (_server, out) = start(
+        &["serve", "--database-url", &url, "--bind", "127.0.0.1:0"],
+        &[],
+    );
+    let server = format!("http://{}", out.lines().next().unwrap());
+    let data = dir.path().join("data");
+    let analysis = dir.path().join("out");
+    let run = super::support::run;
+    let g = run(&[
+        "generate",
+        "--patients",
+        "2000",
+        "--seed",
+        "5",
+        "--year",
+        "2024",
+        "--out",
+        data.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(g.code, 0, "{}", g.stderr);
+    let a = run(&[
+        "analyze",
+        data.to_str().unwrap(),
+        "--out",
+        analysis.to_str().unwrap(),
+        "--period",
+        "2024",
+    ]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    let dir_arg = analysis.to_str().unwrap();
+
+    // A wrong token is refused by the platform, and said so.
+    let bad = run(&[
+        "upload",
+        dir_arg,
+        "--server",
+        &server,
+        "--token",
+        "rise_nope",
+    ]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("401"), "{}", bad.stderr);
+
+    // The file alone is enough: it describes its measures.
+    std::fs::remove_file(analysis.join("measures.json")).unwrap();
+    let ok = run(&[
+        "upload",
+        dir_arg,
+        "--server",
+        &server,
+        "--token",
+        &token,
+        "--label",
+        "Baseline 2024",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("Uploaded data set"), "{}", ok.stdout);
+
+    let rows = std::fs::read_to_string(analysis.join("aggregates.csv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .count()
+        - 1;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let stored = rt.block_on(async {
+        let store = rise_store::Store::open_sqlite(&db).await.unwrap();
+        store.datasets(org).await.unwrap()
+    });
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].label, "Baseline 2024");
+    assert_eq!(stored[0].rows as usize, rows);
+    assert!(!stored[0].unsuppressed);
+
+    // A broken file is caught before anything is sent, with its line and field.
+    let text = std::fs::read_to_string(analysis.join("aggregates.csv")).unwrap();
+    let broken: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i > 0 && !l.starts_with('#') && l.ends_with(",false") && !l.contains(",,") {
+                l.replacen(",false", ",maybe", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(analysis.join("aggregates.csv"), broken).unwrap();
+    let e = run(&["upload", dir_arg, "--server", &server, "--token", &token]);
+    assert_ne!(e.code, 0);
+    assert!(
+        e.stderr.contains("aggregates.csv: line") && e.stderr.contains("suppressed"),
+        "{}",
+        e.stderr
+    );
+}

@@ -19,14 +19,9 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rise_aggregate::inequity::{Inequity, inequities};
-use rise_aggregate::rows::{AggregateRow, MeasureInfo, read_csv};
-use rise_aggregate::suppress::suppress_rows;
-use rise_store::model::{
-    Actor, AggregateRecord, Application, CommitmentStatus, MeasureRecord, PlanInput, PlanStatus,
-    Role, User,
-};
-use rise_store::{NewDataset, StoreError};
+use rise_aggregate::rows::MeasureInfo;
+use rise_store::StoreError;
+use rise_store::model::{Actor, Application, CommitmentStatus, PlanInput, PlanStatus, Role, User};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -237,22 +232,22 @@ async fn framework(State(state): State<Shared>) -> ApiResult<Json<Value>> {
     Ok(Json(json!(fw)))
 }
 
+/// Every member's adoption status, or none before the framework is published.
+async fn adoption_or_empty(state: &Shared) -> ApiResult<Vec<rise_store::AdoptionStatus>> {
+    match state.store.adoption().await {
+        Ok(a) => Ok(a),
+        Err(StoreError::NotFound) => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Counts only: how many members, how many adopted, by type, state and region, by month.
 async fn adoption(State(state): State<Shared>) -> ApiResult<Json<Value>> {
-    let all = match state.store.adoption().await {
-        Ok(a) => a,
-        Err(StoreError::NotFound) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let group = |key: &dyn Fn(&rise_store::AdoptionStatus) -> String| {
-        let mut m: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        for a in &all {
-            let e = m.entry(key(a)).or_insert((0, 0));
-            e.0 += 1;
-            e.1 += i64::from(a.adopted_at.is_some());
-        }
-        m.into_iter()
-            .map(|(k, (members, adopters))| json!({"group": k, "members": members, "adopters": adopters}))
+    let all = adoption_or_empty(&state).await?;
+    let group = |key: fn(&rise_store::AdoptionStatus) -> String| {
+        crate::pages::public::group_counts(&all, key)
+            .into_iter()
+            .map(|g| json!({"group": g.label, "members": g.members, "adopters": g.adopters}))
             .collect::<Vec<_>>()
     };
     let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
@@ -262,9 +257,9 @@ async fn adoption(State(state): State<Shared>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({
         "members": all.len(),
         "adopters": all.iter().filter(|a| a.adopted_at.is_some()).count(),
-        "by_type": group(&|a| a.organization.kind.key().to_string()),
-        "by_state": group(&|a| a.organization.state.clone()),
-        "by_region": group(&|a| a.organization.region.clone()),
+        "by_type": group(|a| a.organization.kind.key().to_string()),
+        "by_state": group(|a| a.organization.state.clone()),
+        "by_region": group(|a| a.organization.region.clone()),
         "adopted_by_month": by_month,
     })))
 }
@@ -299,11 +294,10 @@ async fn me(caller: Caller) -> ApiResult<Json<Value>> {
 async fn org(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
     let (_, org_id) = caller.member()?;
     let org = state.store.organization(org_id).await?;
-    let status = match state.store.adoption().await {
-        Ok(all) => all.into_iter().find(|a| a.organization.id == org_id),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let status = adoption_or_empty(&state)
+        .await?
+        .into_iter()
+        .find(|a| a.organization.id == org_id);
     Ok(Json(json!({ "organization": org, "adoption": status })))
 }
 
@@ -377,8 +371,10 @@ struct UploadBody {
     source: String,
     /// `aggregates.csv` as `rise analyze` wrote it.
     aggregates_csv: String,
-    /// Every measure of the file (`measures.json` of the analysis folder).
-    measures: Vec<MeasureInfo>,
+    /// Every measure of the file (`measures.json` of the analysis folder); may be left out when
+    /// the file describes its own measures, as `rise analyze` writes it.
+    #[serde(default)]
+    measures: Option<Vec<MeasureInfo>>,
 }
 
 async fn upload(
@@ -388,110 +384,36 @@ async fn upload(
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
     let Json(b) = body?;
-    let (rows, comments) = read_csv(&b.aggregates_csv).map_err(|e| ApiError {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        message: format!("aggregates.csv: {e}"),
-        fields: vec![("aggregates_csv".into(), format!("aggregates.csv: {e}"))],
+    let measures = b
+        .measures
+        .map(|m| serde_json::to_vec(&m))
+        .transpose()
+        .map_err(|e| ApiError::invalid("measures", e.to_string()))?;
+    let source = if b.source.trim().is_empty() {
+        "uploaded through the API"
+    } else {
+        b.source.as_str()
+    };
+    let new = crate::datasets::prepare(
+        &b.label,
+        source,
+        "aggregates.csv",
+        b.aggregates_csv.as_bytes(),
+        measures.as_deref(),
+    )
+    .map_err(|e| {
+        let field = if e.field == "aggregates" {
+            "aggregates_csv"
+        } else {
+            e.field
+        };
+        ApiError::invalid(field, e.message)
     })?;
-    for r in &rows {
-        if !b.measures.iter().any(|m| m.id == r.measure) {
-            return Err(ApiError::invalid(
-                "measures",
-                format!(
-                    "measure '{}' of aggregates.csv is not described in measures",
-                    r.measure
-                ),
-            ));
-        }
-    }
-    let unsuppressed = comments
-        .iter()
-        .any(|c| c.to_ascii_lowercase().contains("not suppressed"));
     let d = state
         .store
-        .add_dataset(
-            org_id,
-            &NewDataset {
-                label: b.label,
-                source: if b.source.trim().is_empty() {
-                    "uploaded through the API".into()
-                } else {
-                    b.source
-                },
-                rows,
-                measures: b.measures,
-                unsuppressed,
-            },
-            &Actor::user(user),
-        )
+        .add_dataset(org_id, &new, &Actor::user(user))
         .await?;
     Ok(created(d))
-}
-
-/// A data set with its rows and ranked inequities, as this viewer may see them.
-fn dataset_view(
-    d: &rise_store::model::Dataset,
-    records: Vec<AggregateRecord>,
-    measures: Vec<MeasureRecord>,
-    suppress: bool,
-) -> Value {
-    let mut rows: Vec<AggregateRow> = records
-        .into_iter()
-        .map(|r| AggregateRow {
-            measure: r.measure,
-            dimension: r.dimension,
-            subgroup: r.subgroup,
-            period: r.period,
-            numerator: r.numerator.and_then(|n| u64::try_from(n).ok()),
-            denominator: r.denominator.and_then(|n| u64::try_from(n).ok()),
-            suppressed: r.suppressed,
-        })
-        .collect();
-    let whole = whole_period(&rows);
-    if suppress && d.unsuppressed {
-        suppress_rows(&mut rows, whole.as_deref());
-    }
-    let infos: Vec<MeasureInfo> = measures
-        .iter()
-        .map(|m| MeasureInfo {
-            id: m.measure.clone(),
-            title: m.title.clone(),
-            steward: m.steward.clone(),
-            higher_is_better: m.higher_is_better,
-            description: m.description.clone(),
-        })
-        .collect();
-    let ranked: Vec<Inequity> = match &whole {
-        Some(p) => inequities(&rows, &infos, p, 1),
-        None => Vec::new(),
-    };
-    json!({
-        "dataset": d,
-        "suppressed_view": suppress || !d.unsuppressed,
-        "measures": infos,
-        "rows": rows,
-        "period": whole,
-        "inequities": ranked,
-    })
-}
-
-/// The period the others partition. `rise analyze` labels a calendar year `2024` and its
-/// parts `2024-Q1` or `2024-03`, and any other range `2024-01-01..2024-06-30`: so a range
-/// label, else the label every other one extends, else the first.
-fn whole_period(rows: &[AggregateRow]) -> Option<String> {
-    let mut periods: Vec<&str> = rows.iter().map(|r| r.period.as_str()).collect();
-    periods.sort_unstable();
-    periods.dedup();
-    periods
-        .iter()
-        .find(|p| p.contains(".."))
-        .or_else(|| {
-            periods
-                .iter()
-                .find(|p| periods.iter().all(|q| q == *p || q.starts_with(*p)))
-        })
-        .or(periods.first())
-        .map(|p| p.to_string())
 }
 
 async fn dataset(
@@ -500,10 +422,9 @@ async fn dataset(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let (_, org_id) = caller.member()?;
-    let d = state.store.dataset(org_id, id).await?;
-    let rows = state.store.aggregates(org_id, id).await?;
-    let measures = state.store.dataset_measures(org_id, id).await?;
-    Ok(Json(dataset_view(&d, rows, measures, false)))
+    Ok(Json(json!(
+        crate::datasets::load(&state, org_id, id, false).await?
+    )))
 }
 
 async fn plans(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -618,46 +539,12 @@ async fn member_dataset(
     Path((org_id, id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     caller.staff()?;
-    let d = state.store.dataset(org_id, id).await?;
-    let rows = state.store.aggregates(org_id, id).await?;
-    let measures = state.store.dataset_measures(org_id, id).await?;
-    Ok(Json(dataset_view(&d, rows, measures, true)))
+    Ok(Json(json!(
+        crate::datasets::load(&state, org_id, id, true).await?
+    )))
 }
 
 /// `GET /openapi.json`.
 pub async fn openapi() -> Json<Value> {
     Json(openapi::document())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(period: &str) -> AggregateRow {
-        AggregateRow {
-            measure: "m".into(),
-            dimension: "sex".into(),
-            subgroup: "Female".into(),
-            period: period.into(),
-            numerator: Some(20),
-            denominator: Some(40),
-            suppressed: false,
-        }
-    }
-
-    #[test]
-    fn the_whole_period_is_the_one_the_others_extend() {
-        let rows = [row("2024-Q2"), row("2024"), row("2024-Q1")];
-        assert_eq!(whole_period(&rows).as_deref(), Some("2024"));
-        let rows = [
-            row("2024-01"),
-            row("2024-01-01..2024-02-29"),
-            row("2024-02"),
-        ];
-        assert_eq!(
-            whole_period(&rows).as_deref(),
-            Some("2024-01-01..2024-02-29")
-        );
-        assert_eq!(whole_period(&[]), None);
-    }
 }

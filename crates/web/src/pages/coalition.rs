@@ -8,12 +8,16 @@ use crate::{Shared, charts};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::response::{Html, Redirect, Response};
 use rise_store::AdoptionStatus;
-use rise_store::model::{Actor, OrgStatus, Organization};
+use rise_store::model::{Actor, AuditEntry, Dataset, OrgStatus, Organization};
+use rise_store::{FrameworkFile, StoreError};
 
 /// A member's row on the dashboard.
 pub struct MemberRow {
+    pub id: i64,
     pub name: String,
     pub kind: String,
     pub state: String,
@@ -40,6 +44,7 @@ struct CoalitionHome {
 
 fn member_row(a: &AdoptionStatus) -> MemberRow {
     MemberRow {
+        id: a.organization.id,
         name: a.organization.name.clone(),
         kind: a.organization.kind.label().to_string(),
         state: a.organization.state.clone(),
@@ -156,4 +161,242 @@ pub async fn decide(
         .decide(id, approve, &f.reason, &Actor::user(&session.user))
         .await?;
     Ok(Redirect::to("/coalition/applications"))
+}
+
+/// A commitment as staff see it.
+pub struct CommitmentLine {
+    pub category: String,
+    pub title: String,
+    pub status: String,
+    pub status_key: String,
+    pub notes: String,
+    pub evidence_url: String,
+}
+
+/// A plan as staff see it: its aim, target and status, never the member's baseline rates.
+pub struct PlanLine {
+    pub measure: String,
+    pub group: String,
+    pub reference: String,
+    pub target: String,
+    pub target_date: String,
+    pub status: String,
+    pub status_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "coalition_member.html")]
+struct MemberPage {
+    chrome: Chrome,
+    org: Organization,
+    adopted_at: Option<String>,
+    missing: Vec<String>,
+    commitments: Vec<CommitmentLine>,
+    datasets: Vec<Dataset>,
+    plans: Vec<PlanLine>,
+}
+
+/// `GET /coalition/members/{id}`: one member's progress, for staff.
+pub async fn member(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    viewer.staff()?;
+    let org = state.store.organization(id).await?;
+    if org.status != OrgStatus::Approved {
+        return Err(AppError::NotFound);
+    }
+    let fw = state.store.current_framework().await?;
+    let status = adoption_or_empty(&state)
+        .await?
+        .into_iter()
+        .find(|a| a.organization.id == id);
+    let category_title = |key: &str| {
+        fw.categories
+            .iter()
+            .find(|c| c.key == key)
+            .map_or_else(|| key.to_string(), |c| c.title.clone())
+    };
+    let commitments = state
+        .store
+        .commitments(id)
+        .await?
+        .into_iter()
+        .map(|c| CommitmentLine {
+            category: category_title(&c.category),
+            title: fw
+                .action(&c.action_key)
+                .map_or_else(|| c.action_key.clone(), |a| a.title.clone()),
+            status: c.status.label().to_string(),
+            status_key: c.status.key().to_string(),
+            notes: c.notes,
+            evidence_url: c.evidence_url,
+        })
+        .collect();
+    let mut plans = Vec::new();
+    for p in state.store.plans(id).await? {
+        let measure = state
+            .store
+            .dataset_measures(id, p.dataset_id)
+            .await?
+            .into_iter()
+            .find(|m| m.measure == p.measure)
+            .map_or_else(|| p.measure.clone(), |m| m.title);
+        plans.push(PlanLine {
+            measure,
+            group: rise_aggregate::inequity::label(&p.dimension, &p.subgroup),
+            reference: rise_aggregate::inequity::label(&p.dimension, &p.reference),
+            target: format!("{:.1}%", p.target_rate * 100.0),
+            target_date: p.target_date,
+            status: p.status.label().to_string(),
+            status_key: p.status.key().to_string(),
+        });
+    }
+    render(&MemberPage {
+        chrome: Chrome::new(&viewer, &org.name),
+        adopted_at: status.as_ref().and_then(|s| s.adopted_at.clone()),
+        missing: status
+            .map(|s| s.missing.iter().map(|k| category_title(k)).collect())
+            .unwrap_or_default(),
+        commitments,
+        datasets: state.store.datasets(id).await?,
+        plans,
+        org,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "coalition_outbox.html")]
+struct OutboxPage {
+    chrome: Chrome,
+    mail: Vec<(String, String, String, String)>,
+}
+
+/// `GET /coalition/outbox`: what the platform would have emailed (admins only: invitation links
+/// are in it). Rise has no mail transport of its own; an installation forwards these.
+pub async fn outbox(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    viewer.admin()?;
+    render(&OutboxPage {
+        chrome: Chrome::new(&viewer, "Outbox"),
+        mail: state.store.outbox(100).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "coalition_audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<AuditEntry>,
+}
+
+/// `GET /coalition/audit`: the latest writes, for admins.
+pub async fn audit(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    viewer.admin()?;
+    render(&AuditPage {
+        chrome: Chrome::new(&viewer, "Audit log"),
+        entries: state.store.audit_log(None, 200).await?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "coalition_framework.html")]
+struct FrameworkEditor {
+    chrome: Chrome,
+    version: i64,
+    versions: Vec<(i64, String, String)>,
+    text: String,
+    note: String,
+    errors: Vec<(String, String)>,
+    published: bool,
+}
+
+async fn editor(
+    state: &Shared,
+    viewer: &Viewer,
+    text: Option<String>,
+    note: String,
+    errors: Vec<(String, String)>,
+    published: bool,
+) -> Result<FrameworkEditor, AppError> {
+    let current = state.store.current_framework().await?;
+    let text = match text {
+        Some(t) => t,
+        None => FrameworkFile::of(&current).to_toml()?,
+    };
+    Ok(FrameworkEditor {
+        chrome: Chrome::new(viewer, "Edit the framework"),
+        version: current.version,
+        versions: state.store.framework_versions().await?,
+        text,
+        note,
+        errors,
+        published,
+    })
+}
+
+/// `GET /coalition/framework`: the current version as an editable file, and the history.
+pub async fn framework_form(
+    State(state): State<Shared>,
+    viewer: Viewer,
+) -> Result<Html<String>, AppError> {
+    viewer.admin()?;
+    render(&editor(&state, &viewer, None, String::new(), Vec::new(), false).await?)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FrameworkForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /coalition/framework`: publishes a new version, or shows what is wrong with it.
+pub async fn publish(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Form(f): Form<FrameworkForm>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let session = viewer.admin()?;
+    let result = match FrameworkFile::parse(&f.text) {
+        Ok(file) => {
+            state
+                .store
+                .publish_framework(&file, &f.note, &Actor::user(&session.user))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(render(
+            &editor(&state, &viewer, None, String::new(), Vec::new(), true).await?,
+        )?
+        .into_response()),
+        Err(StoreError::Invalid(v)) => {
+            let errors = v
+                .into_iter()
+                .map(|e| {
+                    let field = if e.field == "note" { "note" } else { "text" };
+                    (field.to_string(), e.message)
+                })
+                .collect();
+            let page = editor(&state, &viewer, Some(f.text), f.note, errors, false).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+impl FrameworkEditor {
+    fn errors_of(&self, field: &str) -> Vec<&str> {
+        self.errors
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect()
+    }
 }

@@ -1,7 +1,10 @@
 //! The pages, one module per audience.
 
 pub mod coalition;
+pub mod datasets;
 pub mod member;
+pub mod people;
+pub mod plans;
 pub mod public;
 pub mod session;
 

@@ -31,8 +31,9 @@ pub struct GroupRow {
     pub adopters: i64,
 }
 
-/// Members and adopters by a grouping of the organizations.
-pub(crate) fn groups(
+/// Members and adopters by a grouping of the organizations, in the order of the groups'
+/// labels.
+pub(crate) fn group_counts(
     all: &[AdoptionStatus],
     key: impl Fn(&AdoptionStatus) -> String,
 ) -> Vec<GroupRow> {
@@ -42,14 +43,21 @@ pub(crate) fn groups(
         e.0 += 1;
         e.1 += i64::from(a.adopted_at.is_some());
     }
-    let mut rows: Vec<GroupRow> = m
-        .into_iter()
+    m.into_iter()
         .map(|(label, (members, adopters))| GroupRow {
             label,
             members,
             adopters,
         })
-        .collect();
+        .collect()
+}
+
+/// [`group_counts`], largest group first, for the pages' tables.
+pub(crate) fn groups(
+    all: &[AdoptionStatus],
+    key: impl Fn(&AdoptionStatus) -> String,
+) -> Vec<GroupRow> {
+    let mut rows = group_counts(all, key);
     rows.sort_by(|a, b| b.members.cmp(&a.members).then(a.label.cmp(&b.label)));
     rows
 }

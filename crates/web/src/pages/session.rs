@@ -78,22 +78,7 @@ pub async fn login(
             .into_response())
     };
     match state.store.sign_in(&f.email, &f.password).await {
-        Ok((token, session)) => {
-            let home = if session.user.role.is_staff() {
-                "/coalition"
-            } else {
-                "/org"
-            };
-            let next = Some(safe_next(&f.next))
-                .filter(|n| !n.is_empty())
-                .unwrap_or_else(|| home.to_string());
-            let secure = if state.secure_cookies { "; Secure" } else { "" };
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-                rise_store::SESSION_SECONDS
-            );
-            Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
-        }
+        Ok((token, session)) => Ok(signed_in(&state, &token, &session, &f.next)),
         Err(StoreError::Throttled { minutes }) => again(
             format!("Too many failed attempts for this account. Try again in {minutes} minutes."),
             StatusCode::TOO_MANY_REQUESTS,
@@ -104,6 +89,36 @@ pub async fn login(
         ),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The answer that starts a session: its cookie, and a redirect to `next` (a path on this
+/// site) or the person's home page.
+fn signed_in(state: &Shared, token: &str, session: &rise_store::Session, next: &str) -> Response {
+    let home = if session.user.role.is_staff() {
+        "/coalition"
+    } else {
+        "/org"
+    };
+    let next = Some(safe_next(next))
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| home.to_string());
+    let secure = if state.secure_cookies { "; Secure" } else { "" };
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        rise_store::SESSION_SECONDS
+    );
+    ([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
+}
+
+/// Signs in a person who has just set their password (accepting an invitation).
+pub async fn start_session(
+    state: &Shared,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> Result<Response, AppError> {
+    let (token, session) = state.store.sign_in(email, password).await?;
+    Ok(signed_in(state, &token, &session, next))
 }
 
 pub async fn logout(

@@ -37,15 +37,41 @@ fn every_route_as_every_role() {
     let gone = StatusCode::NOT_FOUND;
 
     // GET pages.
-    let pages: [(&str, [StatusCode; 6]); 8] = [
+    let ds = format!("/org/datasets/{}", site.dataset_a);
+    let plan = format!("/org/plans/{}", site.plan_a);
+    let member_page = format!("/coalition/members/{}", site.org_a);
+    let staff_ds = format!(
+        "/coalition/members/{}/datasets/{}",
+        site.org_a, site.dataset_a
+    );
+    let pending_page = format!("/coalition/members/{}", site.pending);
+    let member_only = [see, no, no, ok, ok, ok];
+    let staff_only = [see, ok, ok, no, no, no];
+    let admin_only = [see, ok, no, no, no, no];
+    let pages: Vec<(&str, [StatusCode; 6])> = vec![
         ("/", [ok; 6]),
         ("/framework", [ok; 6]),
         ("/apply", [ok; 6]),
         ("/login", [ok; 6]),
         ("/healthz", [ok; 6]),
-        ("/org", [see, no, no, ok, ok, ok]),
-        ("/coalition", [see, ok, ok, no, no, no]),
-        ("/coalition/applications", [see, ok, ok, no, no, no]),
+        ("/openapi.json", [ok; 6]),
+        ("/invitations/not-a-real-token", [gone; 6]),
+        ("/org", member_only),
+        ("/org/datasets", member_only),
+        (&ds, [see, no, no, ok, ok, gone]),
+        ("/org/plans", member_only),
+        ("/org/plans/new", member_only),
+        (&plan, [see, no, no, ok, ok, gone]),
+        ("/org/people", member_only),
+        ("/account", [see, ok, ok, ok, ok, ok]),
+        ("/coalition", staff_only),
+        ("/coalition/applications", staff_only),
+        (&member_page, staff_only),
+        (&staff_ds, staff_only),
+        (&pending_page, [see, gone, gone, no, no, no]),
+        ("/coalition/framework", admin_only),
+        ("/coalition/outbox", admin_only),
+        ("/coalition/audit", admin_only),
     ];
     for (path, want) in pages {
         for (who, b) in browsers.iter().enumerate() {
@@ -122,6 +148,105 @@ fn every_route_as_every_role() {
     assert!(
         !beta.contains("Alpha Hospital"),
         "Beta's page shows nothing of Alpha"
+    );
+
+    // Inviting people: organization admins only, into their own organization.
+    for (who, want) in [
+        (PUBLIC, see),
+        (ADMIN, no),
+        (REVIEWER, no),
+        (ORG_MEMBER, no),
+        (ORG_ADMIN, ok),
+    ] {
+        let b = &browsers[who];
+        let csrf = b.csrf("/login");
+        let r = b.post(
+            "/org/people",
+            &[
+                ("csrf", &csrf),
+                ("email", "new@alpha.test"),
+                ("role", "org_member"),
+            ],
+        );
+        assert_eq!(r.status(), want, "invite as {}", names[who]);
+    }
+    // API tokens: anyone signed in, for themselves.
+    for (who, b) in browsers.iter().enumerate() {
+        let csrf = b.csrf("/login");
+        let r = b.post("/account/tokens", &[("csrf", &csrf), ("label", "laptop")]);
+        let want = if who == PUBLIC { see } else { ok };
+        assert_eq!(r.status(), want, "token as {}", names[who]);
+    }
+    // Uploading a data set: members only.
+    for (who, want) in [(PUBLIC, see), (ADMIN, no), (REVIEWER, no)] {
+        let b = &browsers[who];
+        let csrf = b.csrf("/login");
+        let r = b.post_files(
+            "/org/datasets",
+            &[("csrf", &csrf), ("label", "x")],
+            &[("files", "aggregates.csv", b"measure\n".to_vec())],
+        );
+        assert_eq!(r.status(), want, "upload as {}", names[who]);
+    }
+    // Plans: staff cannot write one; another organization can neither aim one at Alpha's data
+    // set nor change Alpha's plan.
+    for (who, want) in [(PUBLIC, see), (ADMIN, no), (REVIEWER, no)] {
+        let b = &browsers[who];
+        let csrf = b.csrf("/login");
+        let r = b.post("/org/plans", &[("csrf", &csrf), ("dataset_id", "1")]);
+        assert_eq!(r.status(), want, "plan as {}", names[who]);
+    }
+    let other = &browsers[OTHER_ORG];
+    let csrf = other.csrf("/org");
+    let r = other.post(
+        "/org/plans",
+        &[
+            ("csrf", &csrf),
+            ("dataset_id", &site.dataset_a.to_string()),
+            (
+                "inequity",
+                "bp|race_ethnicity|Black or African American|White",
+            ),
+            ("target", "60"),
+            ("owner", "Beta"),
+            ("changes", "Taking over Alpha's plan"),
+            ("start_date", "2025-01-01"),
+            ("target_date", "2025-06-01"),
+        ],
+    );
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(site.block(site.store.plans(site.org_b)).unwrap().is_empty());
+    let r = other.post(
+        &format!("{plan}/status"),
+        &[("csrf", &csrf), ("status", "closed")],
+    );
+    assert_eq!(r.status(), gone);
+    for who in [PUBLIC, ADMIN, REVIEWER] {
+        let b = &browsers[who];
+        let csrf = b.csrf("/login");
+        let r = b.post(
+            &format!("{plan}/status"),
+            &[("csrf", &csrf), ("status", "closed")],
+        );
+        let want = if who == PUBLIC { see } else { no };
+        assert_eq!(r.status(), want, "plan status as {}", names[who]);
+    }
+    // Publishing the framework: coalition admins only.
+    for (who, b) in browsers.iter().enumerate() {
+        if who == ADMIN {
+            continue;
+        }
+        let csrf = b.csrf("/login");
+        let r = b.post(
+            "/coalition/framework",
+            &[("csrf", &csrf), ("text", ""), ("note", "x")],
+        );
+        let want = if who == PUBLIC { see } else { no };
+        assert_eq!(r.status(), want, "publish as {}", names[who]);
+    }
+    assert_eq!(
+        site.block(site.store.current_framework()).unwrap().version,
+        1
     );
 
     // A form without the right token is refused, whoever sends it.

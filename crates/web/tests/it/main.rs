@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod access;
+mod api;
 mod journeys;
+mod member;
 
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
-use rise_store::model::{Actor, Application, OrgKind, Role};
-use rise_store::{FrameworkFile, Store};
+use rise_aggregate::rows::{AggregateRow, MeasureInfo};
+use rise_store::model::{Actor, Application, OrgKind, PlanInput, Role};
+use rise_store::{FrameworkFile, NewDataset, Store};
 use rise_web::AppState;
 
 pub const PASSWORD: &str = "a long test password";
@@ -21,6 +24,12 @@ pub struct Site {
     pub org_a: i64,
     pub org_b: i64,
     pub pending: i64,
+    /// Alpha's data set, uploaded with exact counts (one group has 3 of 7).
+    pub dataset_a: i64,
+    /// Alpha's action plan on it.
+    pub plan_a: i64,
+    /// API tokens: [admin, reviewer, Alpha admin, Alpha member, Beta admin].
+    pub tokens: Vec<String>,
     _dir: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
 }
@@ -34,7 +43,7 @@ impl Site {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rise.db");
-        let (store, org_a, org_b, pending, base) = rt.block_on(async {
+        let (store, org_a, org_b, pending, base, dataset_a, plan_a, tokens) = rt.block_on(async {
             let store = Store::open_sqlite(&path).await.unwrap();
             let sys = Actor::system("test");
             store
@@ -118,6 +127,43 @@ impl Site {
                 )
                 .await
                 .unwrap();
+            let alpha_admin = store.user_by_email("admin@alpha.test").await;
+            let ds = store
+                .add_dataset(a.id, &sample_dataset(true), &Actor::user(&alpha_admin))
+                .await
+                .unwrap();
+            let plan = store
+                .create_plan(
+                    a.id,
+                    &PlanInput {
+                        dataset_id: ds.id,
+                        measure: "bp".into(),
+                        dimension: "race_ethnicity".into(),
+                        subgroup: "Black or African American".into(),
+                        reference: "White".into(),
+                        period: "2024".into(),
+                        target_rate: 0.6,
+                        owner: "Alpha Admin".into(),
+                        changes: "Home blood pressure cuffs and nurse follow-up.".into(),
+                        start_date: "2025-01-01".into(),
+                        target_date: "2025-12-31".into(),
+                        ..PlanInput::default()
+                    },
+                    &Actor::user(&alpha_admin),
+                )
+                .await
+                .unwrap();
+            let mut tokens = Vec::new();
+            for email in [
+                "admin@rise.test",
+                "reviewer@rise.test",
+                "admin@alpha.test",
+                "member@alpha.test",
+                "admin@beta.test",
+            ] {
+                let u = store.user_by_email(email).await;
+                tokens.push(store.create_api_token(&u, "tests").await.unwrap());
+            }
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
             let state = AppState {
@@ -125,7 +171,7 @@ impl Site {
                 secure_cookies: false,
             };
             tokio::spawn(async move { rise_web::serve(listener, state).await });
-            (store, a.id, b.id, p.id, base)
+            (store, a.id, b.id, p.id, base, ds.id, plan.id, tokens)
         });
         Site {
             base,
@@ -133,6 +179,9 @@ impl Site {
             org_a,
             org_b,
             pending,
+            dataset_a,
+            plan_a,
+            tokens,
             _dir: dir,
             _rt: rt,
         }
@@ -172,6 +221,60 @@ impl Site {
     }
 }
 
+/// Finding a test account by its email.
+trait ByEmail {
+    async fn user_by_email(&self, email: &str) -> rise_store::model::User;
+}
+
+impl ByEmail for Store {
+    async fn user_by_email(&self, email: &str) -> rise_store::model::User {
+        let (_, session) = self.sign_in(email, PASSWORD).await.unwrap();
+        session.user
+    }
+}
+
+/// Blood-pressure control by race and ethnicity: a real gap between Black and White patients,
+/// and one group of 3 in 7 that only Alpha may see.
+pub fn sample_dataset(exact: bool) -> NewDataset {
+    let row = |dimension: &str, subgroup: &str, n: u64, d: u64| AggregateRow {
+        measure: "bp".into(),
+        dimension: dimension.into(),
+        subgroup: subgroup.into(),
+        period: "2024".into(),
+        numerator: Some(n),
+        denominator: Some(d),
+        suppressed: false,
+    };
+    let mut rows = vec![
+        row("overall", "All", 563, 907),
+        row("race_ethnicity", "White", 420, 600),
+        row("race_ethnicity", "Black or African American", 120, 250),
+        row("race_ethnicity", "Asian", 20, 50),
+    ];
+    if exact {
+        rows.push(row(
+            "race_ethnicity",
+            "American Indian or Alaska Native",
+            3,
+            7,
+        ));
+    }
+    NewDataset {
+        label: "Baseline 2024".into(),
+        source: "tests".into(),
+        rows,
+        measures: vec![MeasureInfo {
+            id: "bp".into(),
+            title: "Controlling high blood pressure".into(),
+            steward: "CMS165".into(),
+            higher_is_better: true,
+            description: "Adults with hypertension whose last blood pressure was below 140/90."
+                .into(),
+        }],
+        unsuppressed: exact,
+    }
+}
+
 /// A cookie-keeping HTTP client.
 pub struct Browser {
     pub base: String,
@@ -194,10 +297,81 @@ impl Browser {
             .unwrap()
     }
 
+    /// A multipart form post: text fields, then files as (field, file name, bytes).
+    pub fn post_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> reqwest::blocking::Response {
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (k, name, bytes) in files {
+            form = form.part(
+                k.to_string(),
+                reqwest::blocking::multipart::Part::bytes(bytes.clone())
+                    .file_name(name.to_string()),
+            );
+        }
+        self.client
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .unwrap()
+    }
+
     /// The CSRF token of the first form on a page.
     pub fn csrf(&self, path: &str) -> String {
         let html = self.get(path).text().unwrap();
         hidden(&html, "csrf").unwrap_or_else(|| panic!("no CSRF field on {path}"))
+    }
+}
+
+/// An API client with a Bearer token (or none).
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    pub client: reqwest::blocking::Client,
+}
+
+impl Api {
+    pub fn new(site: &Site, token: Option<&str>) -> Self {
+        Api {
+            base: format!("{}/api/v1", site.base),
+            token: token.map(str::to_string),
+            client: reqwest::blocking::Client::new(),
+        }
+    }
+
+    fn auth(&self, r: reqwest::blocking::RequestBuilder) -> reqwest::blocking::RequestBuilder {
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> (StatusCode, serde_json::Value) {
+        let r = self
+            .auth(self.client.get(format!("{}{path}", self.base)))
+            .send()
+            .unwrap();
+        (r.status(), r.json().unwrap_or(serde_json::Value::Null))
+    }
+
+    pub fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (StatusCode, serde_json::Value) {
+        let r = self
+            .auth(self.client.request(method, format!("{}{path}", self.base)))
+            .json(body)
+            .send()
+            .unwrap();
+        (r.status(), r.json().unwrap_or(serde_json::Value::Null))
     }
 }
 

@@ -1,0 +1,308 @@
+//! A member's data sets: uploading what `rise analyze` wrote, and seeing its measures by group
+//! and its ranked inequities with the numbers and charts of the CLI report. Coalition staff see
+//! a member's data set only as suppressed.
+
+use crate::Shared;
+use crate::auth::Viewer;
+use crate::datasets::{DatasetView, UploadError, load, prepare};
+use crate::error::AppError;
+use crate::view::{Chrome, field_error, render};
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rise_aggregate::report::{Findings, findings};
+use rise_store::StoreError;
+use rise_store::model::{Actor, Dataset, Organization};
+
+#[derive(Template)]
+#[template(path = "datasets.html")]
+struct DatasetsPage {
+    chrome: Chrome,
+    org: Organization,
+    datasets: Vec<Dataset>,
+    label: String,
+    errors: Vec<(String, String)>,
+}
+
+impl DatasetsPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+}
+
+async fn datasets_page(
+    state: &Shared,
+    viewer: &Viewer,
+    org_id: i64,
+    label: String,
+    errors: Vec<(String, String)>,
+) -> Result<DatasetsPage, AppError> {
+    let org = state.store.organization(org_id).await?;
+    Ok(DatasetsPage {
+        chrome: Chrome::new(viewer, "Data sets"),
+        datasets: state.store.datasets(org_id).await?,
+        org,
+        label,
+        errors,
+    })
+}
+
+/// `GET /org/datasets`.
+pub async fn list(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    let (_, org_id) = viewer.member()?;
+    render(&datasets_page(&state, &viewer, org_id, String::new(), Vec::new()).await?)
+}
+
+/// What the upload form sent.
+#[derive(Default)]
+struct UploadForm {
+    csrf: String,
+    label: String,
+    /// (file name, bytes) of every chosen file.
+    files: Vec<(String, Vec<u8>)>,
+}
+
+async fn read_form(mut m: Multipart) -> Result<UploadForm, UploadError> {
+    let mut f = UploadForm::default();
+    let broken = |e: axum::extract::multipart::MultipartError| UploadError {
+        field: "aggregates",
+        message: format!("the upload did not arrive whole ({e}); try again"),
+    };
+    while let Some(field) = m.next_field().await.map_err(broken)? {
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = field.bytes().await.map_err(broken)?;
+        match name.as_str() {
+            "csrf" => f.csrf = String::from_utf8_lossy(&bytes).into_owned(),
+            "label" => f.label = String::from_utf8_lossy(&bytes).into_owned(),
+            "files" => {
+                // A browser sends an empty part when no file was chosen.
+                if let Some(n) = file_name.filter(|n| !n.is_empty()) {
+                    let n = n.rsplit(['/', '\\']).next().unwrap_or(&n).to_string();
+                    f.files.push((n, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+/// Picks the aggregate file and `measures.json` from what was chosen: a whole `rise analyze`
+/// folder works, its other files are ignored.
+/// The files of an upload that matter: the aggregate file (name, bytes) and `measures.json`.
+struct Picked<'a> {
+    name: &'a str,
+    csv: &'a [u8],
+    measures: Option<&'a [u8]>,
+}
+
+fn pick(files: &[(String, Vec<u8>)]) -> Result<Picked<'_>, UploadError> {
+    let csvs: Vec<&(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(n, _)| n.to_ascii_lowercase().ends_with(".csv"))
+        .collect();
+    let aggregates = files
+        .iter()
+        .find(|(n, _)| n == "aggregates.csv")
+        .or(match csvs.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        })
+        .ok_or_else(|| UploadError {
+            field: "aggregates",
+            message: if files.is_empty() {
+                "Choose the aggregates.csv that rise analyze wrote.".into()
+            } else {
+                "None of the chosen files is aggregates.csv: choose it (and, if you like, measures.json from the same folder).".into()
+            },
+        })?;
+    let measures = files
+        .iter()
+        .find(|(n, _)| n == "measures.json")
+        .map(|(_, b)| b.as_slice());
+    Ok(Picked {
+        name: &aggregates.0,
+        csv: &aggregates.1,
+        measures,
+    })
+}
+
+/// `POST /org/datasets` (multipart): all-or-nothing.
+pub async fn upload(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let (session, org_id) = viewer.member()?;
+    let form = match read_form(multipart).await {
+        Ok(f) => f,
+        // Nothing is written on this path, so the page can say what went wrong even though
+        // the form's token could not be read.
+        Err(e) => {
+            let errors = vec![(e.field.to_string(), e.message)];
+            return refused(&state, &viewer, org_id, String::new(), errors).await;
+        }
+    };
+    viewer.check_csrf(&form.csrf)?;
+    let prepared = pick(&form.files).and_then(|p| {
+        prepare(
+            &form.label,
+            "uploaded on the platform",
+            p.name,
+            p.csv,
+            p.measures,
+        )
+    });
+    let new = match prepared {
+        Ok(n) => n,
+        Err(e) => {
+            let errors = vec![(e.field.to_string(), e.message)];
+            return refused(&state, &viewer, org_id, form.label, errors).await;
+        }
+    };
+    match state
+        .store
+        .add_dataset(org_id, &new, &Actor::user(&session.user))
+        .await
+    {
+        Ok(d) => Ok(Redirect::to(&format!("/org/datasets/{}", d.id)).into_response()),
+        Err(StoreError::Invalid(v)) => {
+            let errors = v
+                .into_iter()
+                .map(|f| {
+                    let field = if f.field == "label" {
+                        "label"
+                    } else {
+                        "aggregates"
+                    };
+                    (field.to_string(), f.message)
+                })
+                .collect();
+            refused(&state, &viewer, org_id, form.label, errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The upload page again, with what was wrong next to its field; nothing was stored.
+async fn refused(
+    state: &Shared,
+    viewer: &Viewer,
+    org_id: i64,
+    label: String,
+    errors: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let page = datasets_page(state, viewer, org_id, label, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// One inequity worth a plan, as a link.
+pub struct PlanLink {
+    pub sentence: String,
+    pub dimension: String,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "dataset.html")]
+struct DatasetPage {
+    chrome: Chrome,
+    org: Organization,
+    view: DatasetView,
+    findings: String,
+    /// The largest inequities distinguishable from chance, each with a link to plan for it
+    /// (none for staff).
+    plan_links: Vec<PlanLink>,
+    staff: bool,
+}
+
+fn dataset_page(viewer: &Viewer, org: Organization, view: DatasetView, staff: bool) -> DatasetPage {
+    let period = view.period.clone().unwrap_or_default();
+    // Members get the largest inequities with a button to plan for each, so the fragment
+    // leaves its own list out for them.
+    let html = findings(&Findings {
+        period: &period,
+        measures: &view.measures,
+        rows: &view.rows,
+        inequities: &view.inequities,
+        top_list: staff,
+    });
+    let plan_links = view
+        .inequities
+        .iter()
+        .filter(|q| q.significant() && !q.dimension.contains('*'))
+        .take(5)
+        .map(|q| PlanLink {
+            sentence: q.sentence(),
+            dimension: q.dimension.replace('_', " "),
+            href: format!(
+                "/org/plans/new?dataset={}&inequity={}",
+                view.dataset.id,
+                crate::error::encode(&crate::pages::plans::inequity_key(q))
+            ),
+        })
+        .collect();
+    DatasetPage {
+        chrome: Chrome::new(viewer, &view.dataset.label),
+        org,
+        findings: html,
+        plan_links: if staff { Vec::new() } else { plan_links },
+        view,
+        staff,
+    }
+}
+
+/// `GET /org/datasets/{id}`: the member's own numbers, exact if it uploaded them exact.
+pub async fn show(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let (_, org_id) = viewer.member()?;
+    let view = load(&state, org_id, id, false).await?;
+    let org = state.store.organization(org_id).await?;
+    render(&dataset_page(&viewer, org, view, false))
+}
+
+/// `GET /coalition/members/{org}/datasets/{id}`: a member's data set as staff may see it,
+/// always suppressed.
+pub async fn show_to_staff(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path((org_id, id)): Path<(i64, i64)>,
+) -> Result<Html<String>, AppError> {
+    viewer.staff()?;
+    let view = load(&state, org_id, id, true).await?;
+    let org = state.store.organization(org_id).await?;
+    render(&dataset_page(&viewer, org, view, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_folder_can_be_chosen() {
+        let f = |n: &str| (n.to_string(), n.as_bytes().to_vec());
+        let folder = [
+            f("inequities.csv"),
+            f("aggregates.csv"),
+            f("measures.json"),
+            f("report.html"),
+        ];
+        let p = pick(&folder).unwrap();
+        assert_eq!(
+            (p.name, p.csv),
+            ("aggregates.csv", b"aggregates.csv".as_slice())
+        );
+        assert_eq!(p.measures, Some(b"measures.json".as_slice()));
+        // A renamed aggregate file on its own is taken as it is.
+        let one = [f("alpha-2024.csv")];
+        let p = pick(&one).unwrap();
+        assert_eq!((p.name, p.measures), ("alpha-2024.csv", None));
+        assert!(matches!(pick(&[]), Err(e) if e.field == "aggregates"));
+        assert!(pick(&[f("a.csv"), f("b.csv")]).is_err());
+    }
+}

@@ -1,0 +1,409 @@
+//! Action plans: aimed at one named inequity of a data set (measure × dimension × group against
+//! a reference group), with its baseline, a target, an owner, the changes to be tested and
+//! dates.
+
+use crate::Shared;
+use crate::auth::Viewer;
+use crate::datasets::{DatasetView, load};
+use crate::error::AppError;
+use crate::view::{Chrome, field_error, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rise_aggregate::chart::{Bar, rate_chart};
+use rise_aggregate::inequity::{Inequity, label};
+use rise_store::StoreError;
+use rise_store::model::{Actor, Dataset, Organization, Plan, PlanInput, PlanStatus};
+
+/// How a form names an inequity: `measure|dimension|group|reference`.
+pub fn inequity_key(q: &Inequity) -> String {
+    format!("{}|{}|{}|{}", q.measure, q.dimension, q.worst, q.best)
+}
+
+/// A plan with what people read for it.
+pub struct PlanRow {
+    pub plan: Plan,
+    pub measure_title: String,
+    pub group: String,
+    pub reference: String,
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or_else(|| "—".to_string(), |r| format!("{:.1}%", r * 100.0))
+}
+
+impl PlanRow {
+    pub fn baseline(&self) -> String {
+        pct(self.plan.baseline_rate)
+    }
+    pub fn reference_rate(&self) -> String {
+        pct(self.plan.reference_rate)
+    }
+    pub fn target(&self) -> String {
+        pct(Some(self.plan.target_rate))
+    }
+}
+
+async fn plan_row(state: &Shared, org_id: i64, p: Plan) -> Result<PlanRow, AppError> {
+    let measures = state.store.dataset_measures(org_id, p.dataset_id).await?;
+    let measure_title = measures
+        .iter()
+        .find(|m| m.measure == p.measure)
+        .map_or_else(|| p.measure.clone(), |m| m.title.clone());
+    Ok(PlanRow {
+        group: label(&p.dimension, &p.subgroup),
+        reference: label(&p.dimension, &p.reference),
+        measure_title,
+        plan: p,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "plans.html")]
+struct PlansPage {
+    chrome: Chrome,
+    org: Organization,
+    plans: Vec<PlanRow>,
+    has_datasets: bool,
+}
+
+/// `GET /org/plans`.
+pub async fn list(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    let (_, org_id) = viewer.member()?;
+    let org = state.store.organization(org_id).await?;
+    let mut plans = Vec::new();
+    for p in state.store.plans(org_id).await? {
+        plans.push(plan_row(&state, org_id, p).await?);
+    }
+    render(&PlansPage {
+        chrome: Chrome::new(&viewer, "Action plans"),
+        has_datasets: !state.store.datasets(org_id).await?.is_empty(),
+        org,
+        plans,
+    })
+}
+
+/// One choice of the inequity list.
+pub struct Choice {
+    pub key: String,
+    pub text: String,
+    pub selected: bool,
+}
+
+/// The plan form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct PlanForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub dataset_id: i64,
+    #[serde(default)]
+    pub inequity: String,
+    /// Percent, as typed.
+    #[serde(default)]
+    pub target: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub changes: String,
+    #[serde(default)]
+    pub start_date: String,
+    #[serde(default)]
+    pub target_date: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan_new.html")]
+struct NewPlanPage {
+    chrome: Chrome,
+    org: Organization,
+    datasets: Vec<Dataset>,
+    dataset: Option<Dataset>,
+    choices: Vec<Choice>,
+    form: PlanForm,
+    errors: Vec<(String, String)>,
+}
+
+impl NewPlanPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        field_error(&self.errors, field)
+    }
+}
+
+/// The inequities a plan can aim at: each measure × single dimension of the data set's whole
+/// period, worst-off group against the benchmark, those distinguishable from chance first.
+fn choices(view: &DatasetView, selected: &str) -> Vec<Choice> {
+    view.inequities
+        .iter()
+        .filter(|q| !q.dimension.contains('*') && q.worst != q.best)
+        .map(|q| {
+            let key = inequity_key(q);
+            Choice {
+                text: format!(
+                    "{}: {} {:.1}% vs {} {:.1}%{}",
+                    q.title,
+                    label(&q.dimension, &q.worst),
+                    q.worst_rate,
+                    label(&q.dimension, &q.best),
+                    q.best_rate,
+                    if q.significant() {
+                        ""
+                    } else {
+                        " (not distinguishable from chance)"
+                    }
+                ),
+                selected: key == selected,
+                key,
+            }
+        })
+        .collect()
+}
+
+async fn new_plan_page(
+    state: &Shared,
+    viewer: &Viewer,
+    org_id: i64,
+    form: PlanForm,
+    errors: Vec<(String, String)>,
+) -> Result<NewPlanPage, AppError> {
+    let org = state.store.organization(org_id).await?;
+    let datasets = state.store.datasets(org_id).await?;
+    let dataset = datasets
+        .iter()
+        .find(|d| d.id == form.dataset_id)
+        .or(datasets.first())
+        .cloned();
+    let choices = match &dataset {
+        Some(d) => choices(&load(state, org_id, d.id, false).await?, &form.inequity),
+        None => Vec::new(),
+    };
+    Ok(NewPlanPage {
+        chrome: Chrome::new(viewer, "New action plan"),
+        org,
+        datasets,
+        dataset,
+        choices,
+        form,
+        errors,
+    })
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NewQuery {
+    #[serde(default)]
+    pub dataset: Option<i64>,
+    #[serde(default)]
+    pub inequity: String,
+}
+
+/// `GET /org/plans/new[?dataset=ID&inequity=KEY]`.
+pub async fn new_form(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(q): Query<NewQuery>,
+) -> Result<Html<String>, AppError> {
+    let (session, org_id) = viewer.member()?;
+    let today = today();
+    let form = PlanForm {
+        dataset_id: q.dataset.unwrap_or_default(),
+        inequity: q.inequity,
+        owner: session.user.name.clone(),
+        start_date: today.clone(),
+        target_date: a_year_after(&today),
+        ..PlanForm::default()
+    };
+    render(&new_plan_page(&state, &viewer, org_id, form, Vec::new()).await?)
+}
+
+/// Today as `YYYY-MM-DD` (UTC), from the store's clock.
+fn today() -> String {
+    rise_store::now().get(..10).unwrap_or_default().to_string()
+}
+
+/// The same day a year later (28 February for 29 February).
+fn a_year_after(day: &str) -> String {
+    let parsed = day.get(..4).and_then(|y| y.parse::<i32>().ok());
+    match (parsed, day.get(4..)) {
+        (Some(y), Some("-02-29")) => format!("{}-02-28", y + 1),
+        (Some(y), Some(rest)) => format!("{}{rest}", y + 1),
+        _ => String::new(),
+    }
+}
+
+/// `POST /org/plans`.
+pub async fn create(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Form(f): Form<PlanForm>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let (session, org_id) = viewer.member()?;
+    let again = |errors: Vec<(String, String)>| {
+        let state = state.clone();
+        let viewer = viewer.clone();
+        let f = f.clone();
+        async move {
+            let page = new_plan_page(&state, &viewer, org_id, f, errors).await?;
+            Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    };
+    let parts: Vec<&str> = f.inequity.split('|').collect();
+    let [measure, dimension, subgroup, reference] = parts.as_slice() else {
+        return again(vec![(
+            "inequity".into(),
+            "Choose the inequity the plan is aimed at.".into(),
+        )])
+        .await;
+    };
+    let target = f.target.trim().trim_end_matches('%').trim();
+    let Ok(target) = target.parse::<f64>() else {
+        return again(vec![(
+            "target".into(),
+            "Give the target rate as a percentage, for example 72.5.".into(),
+        )])
+        .await;
+    };
+    let period = match state.store.aggregates(org_id, f.dataset_id).await {
+        Ok(rows) => crate::datasets::whole_period(rows.iter().map(|r| r.period.as_str())),
+        Err(StoreError::NotFound) => None,
+        Err(e) => return Err(e.into()),
+    }
+    .unwrap_or_default();
+    let input = PlanInput {
+        dataset_id: f.dataset_id,
+        measure: measure.to_string(),
+        dimension: dimension.to_string(),
+        subgroup: subgroup.to_string(),
+        reference: reference.to_string(),
+        period,
+        baseline_rate: None,
+        reference_rate: None,
+        target_rate: target / 100.0,
+        owner: f.owner.clone(),
+        changes: f.changes.clone(),
+        start_date: f.start_date.clone(),
+        target_date: f.target_date.clone(),
+    };
+    match state
+        .store
+        .create_plan(org_id, &input, &Actor::user(&session.user))
+        .await
+    {
+        Ok(p) => Ok(Redirect::to(&format!("/org/plans/{}", p.id)).into_response()),
+        Err(StoreError::Invalid(v)) => {
+            let errors = v
+                .into_iter()
+                .map(|e| {
+                    let field = match e.field.as_str() {
+                        "measure" | "subgroup" | "reference" | "dataset_id" => "inequity",
+                        "target_rate" => "target",
+                        other => other,
+                    };
+                    (field.to_string(), e.message)
+                })
+                .collect();
+            again(errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plan.html")]
+struct PlanPage {
+    chrome: Chrome,
+    org: Organization,
+    row: PlanRow,
+    dataset: Dataset,
+    chart: String,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+/// `GET /org/plans/{id}`: the plan, with its inequity charted against the target.
+pub async fn show(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let (_, org_id) = viewer.member()?;
+    let plan = state.store.plan(org_id, id).await?;
+    let view = load(&state, org_id, plan.dataset_id, false).await?;
+    let chart = view
+        .inequities
+        .iter()
+        .find(|q| q.measure == plan.measure && q.dimension == plan.dimension)
+        .map(|q| {
+            let bars: Vec<Bar> = q
+                .groups
+                .iter()
+                .map(|g| Bar {
+                    label: label(&q.dimension, &g.subgroup),
+                    value: g.rate,
+                    lower: g.lower,
+                    upper: g.upper,
+                    highlight: g.subgroup == plan.reference,
+                    warn: g.subgroup == plan.subgroup,
+                })
+                .collect();
+            rate_chart(
+                "plan",
+                &format!("{} by {}", q.title, q.dimension.replace('_', " ")),
+                &bars,
+                Some((plan.target_rate * 100.0, "target")),
+            )
+        })
+        .unwrap_or_default();
+    let org = state.store.organization(org_id).await?;
+    let row = plan_row(&state, org_id, plan).await?;
+    render(&PlanPage {
+        chrome: Chrome::new(&viewer, "Action plan"),
+        org,
+        row,
+        dataset: view.dataset,
+        chart,
+        statuses: PlanStatus::ALL
+            .iter()
+            .map(|s| (s.key(), s.label()))
+            .collect(),
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub status: String,
+}
+
+/// `POST /org/plans/{id}/status`.
+pub async fn set_status(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<StatusForm>,
+) -> Result<Redirect, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let (session, org_id) = viewer.member()?;
+    let status = PlanStatus::parse(&f.status)
+        .ok_or_else(|| AppError::Conflict("Choose one of the plan statuses.".into()))?;
+    state
+        .store
+        .set_plan_status(org_id, id, status, &Actor::user(&session.user))
+        .await?;
+    Ok(Redirect::to(&format!("/org/plans/{id}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_date_defaults_to_a_year_on() {
+        assert_eq!(a_year_after("2026-12-02"), "2027-12-02");
+        assert_eq!(a_year_after("2028-02-29"), "2029-02-28");
+        assert_eq!(a_year_after(""), "");
+    }
+}

@@ -1,0 +1,244 @@
+//! The JSON API, every route as every role (Bearer tokens; cookies are ignored), and what a
+//! member's exact counts look like to staff.
+
+use crate::{Api, Site};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
+const OK: StatusCode = StatusCode::OK;
+const NO: StatusCode = StatusCode::FORBIDDEN;
+const GONE: StatusCode = StatusCode::NOT_FOUND;
+
+/// Clients: [no token, admin, reviewer, Alpha admin, Alpha member, Beta admin].
+fn clients(site: &Site) -> Vec<Api> {
+    let mut v = vec![Api::new(site, None)];
+    v.extend(site.tokens.iter().map(|t| Api::new(site, Some(t))));
+    v
+}
+
+const NAMES: [&str; 6] = [
+    "no token",
+    "admin",
+    "reviewer",
+    "org admin",
+    "org member",
+    "other org",
+];
+
+#[test]
+fn every_api_route_as_every_role() {
+    let site = Site::start();
+    let c = clients(&site);
+    let member = [UNAUTH, NO, NO, OK, OK, OK];
+    let staff = [UNAUTH, OK, OK, NO, NO, NO];
+    let ds = format!("/org/datasets/{}", site.dataset_a);
+    let plan = format!("/org/plans/{}", site.plan_a);
+    let staff_ds = format!(
+        "/coalition/members/{}/datasets/{}",
+        site.org_a, site.dataset_a
+    );
+    let gets: Vec<(&str, [StatusCode; 6])> = vec![
+        ("/framework", [OK; 6]),
+        ("/adoption", [OK; 6]),
+        ("/me", [UNAUTH, OK, OK, OK, OK, OK]),
+        ("/org", member),
+        ("/org/commitments", member),
+        ("/org/datasets", member),
+        (&ds, [UNAUTH, NO, NO, OK, OK, GONE]),
+        ("/org/plans", member),
+        (&plan, [UNAUTH, NO, NO, OK, OK, GONE]),
+        ("/coalition/applications", staff),
+        ("/coalition/members", staff),
+        (&staff_ds, staff),
+        ("/no/such/route", [GONE; 6]),
+    ];
+    for (path, want) in gets {
+        for (who, api) in c.iter().enumerate() {
+            let (status, body) = api.get(path);
+            assert_eq!(status, want[who], "GET {path} as {}", NAMES[who]);
+            if !status.is_success() {
+                assert!(
+                    body["error"]["message"].is_string(),
+                    "GET {path} as {}: errors are JSON",
+                    NAMES[who]
+                );
+            }
+        }
+    }
+
+    // Writes. Each refusal leaves nothing behind.
+    let decide = format!("/coalition/applications/{}/decision", site.pending);
+    for (who, want) in [(0, UNAUTH), (2, NO), (3, NO), (4, NO), (5, NO)] {
+        let (status, _) = c[who].send(
+            Method::POST,
+            &decide,
+            &json!({"decision": "approve", "reason": ""}),
+        );
+        assert_eq!(status, want, "decide as {}", NAMES[who]);
+    }
+    let pending = site.block(site.store.organization(site.pending)).unwrap();
+    assert_eq!(pending.status, rise_store::model::OrgStatus::Applied);
+
+    let fw = site.block(site.store.current_framework()).unwrap();
+    let action = fw
+        .fitting("commit", rise_store::model::OrgKind::Hospital)
+        .next()
+        .unwrap()
+        .key
+        .clone();
+    for (who, want) in [(0, UNAUTH), (1, NO), (2, NO)] {
+        let (status, _) = c[who].send(
+            Method::POST,
+            "/org/commitments",
+            &json!({ "action": action }),
+        );
+        assert_eq!(status, want, "commit as {}", NAMES[who]);
+    }
+    let (status, created) = c[4].send(
+        Method::POST,
+        "/org/commitments",
+        &json!({ "action": action }),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (status, _) = c[5].send(
+        Method::PATCH,
+        &format!("/org/commitments/{id}"),
+        &json!({"status": "done", "notes": "hijack"}),
+    );
+    assert_eq!(
+        status, GONE,
+        "another organization's commitment is not there"
+    );
+    let (status, _) = c[5].send(Method::PATCH, &plan, &json!({"status": "closed"}));
+    assert_eq!(status, GONE);
+    let (_, p) = c[3].get(&plan);
+    assert_eq!(p["status"], "active");
+
+    let upload = json!({
+        "label": "x",
+        "aggregates_csv": "measure,dimension,subgroup,period,numerator,denominator,suppressed\n",
+    });
+    for (who, want) in [(0, UNAUTH), (1, NO), (2, NO)] {
+        let (status, _) = c[who].send(Method::POST, "/org/datasets", &upload);
+        assert_eq!(status, want, "upload as {}", NAMES[who]);
+    }
+    assert_eq!(
+        site.block(site.store.datasets(site.org_a)).unwrap().len(),
+        1
+    );
+
+    // A signed-in browser's cookie is not an API credential (no CSRF through the API).
+    let b = site.signed_in("admin@alpha.test");
+    let r = b.get("/api/v1/me");
+    assert_eq!(r.status(), UNAUTH);
+    // A made-up token is refused like none at all.
+    let (status, _) = Api::new(&site, Some("rise_0123456789abcdef")).get("/me");
+    assert_eq!(status, UNAUTH);
+}
+
+/// The rows of one group of a data set's JSON.
+fn group<'a>(view: &'a Value, subgroup: &str) -> &'a Value {
+    view["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subgroup"] == subgroup)
+        .unwrap_or_else(|| panic!("no row for {subgroup}"))
+}
+
+#[test]
+fn staff_see_a_members_exact_counts_only_suppressed() {
+    let site = Site::start();
+    let c = clients(&site);
+    let small = "American Indian or Alaska Native";
+    let (_, own) = c[4].get(&format!("/org/datasets/{}", site.dataset_a));
+    assert_eq!(group(&own, small)["numerator"], 3);
+    assert_eq!(own["suppressed_view"], false);
+    let staff_path = format!(
+        "/coalition/members/{}/datasets/{}",
+        site.org_a, site.dataset_a
+    );
+    let (_, seen) = c[1].get(&staff_path);
+    assert_eq!(seen["suppressed_view"], true);
+    let cell = group(&seen, small);
+    assert!(cell["numerator"].is_null() && cell["denominator"].is_null());
+    assert_eq!(cell["suppressed"], true);
+    // Complementary suppression: the small group cannot be recovered from the total and the
+    // other groups either.
+    let shown: Vec<&Value> = seen["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["dimension"] == "race_ethnicity" && !r["denominator"].is_null())
+        .collect();
+    let total = group(&seen, "All")["denominator"].as_u64();
+    if let Some(total) = total {
+        let sum: u64 = shown
+            .iter()
+            .map(|r| r["denominator"].as_u64().unwrap())
+            .sum();
+        assert!(
+            total - sum > 10 || shown.len() < 3,
+            "the hidden cells together are more than 10 people"
+        );
+    }
+    // The same holds on the staff page.
+    let b = site.signed_in("reviewer@rise.test");
+    let html = b
+        .get(&format!(
+            "/coalition/members/{}/datasets/{}",
+            site.org_a, site.dataset_a
+        ))
+        .text()
+        .unwrap();
+    assert!(
+        html.contains("Not shown (fewer than 11 people or events)"),
+        "{html}"
+    );
+    assert!(!html.contains("<td>American Indian or Alaska Native</td>"));
+}
+
+#[test]
+fn a_member_uploads_through_the_api_and_sees_its_inequities() {
+    let site = Site::start();
+    let api = Api::new(&site, Some(&site.tokens[3]));
+    let mut csv = Vec::new();
+    let d = crate::sample_dataset(false);
+    let comments = rise_aggregate::rows::measure_comments(&d.measures);
+    rise_aggregate::rows::write_csv(&mut csv, &d.rows, &comments).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    // A bad row is refused whole, with its line and field.
+    let broken = csv.replace("420,600", "700,600");
+    let (status, e) = api.send(
+        Method::POST,
+        "/org/datasets",
+        &json!({"label": "Q1", "aggregates_csv": broken}),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let field = &e["error"]["fields"][0];
+    assert_eq!(field["field"], "aggregates_csv");
+    let message = field["message"].as_str().unwrap_or_default();
+    assert!(message.contains("line 4: numerator"), "{e}");
+    assert_eq!(
+        site.block(site.store.datasets(site.org_a)).unwrap().len(),
+        1,
+        "nothing stored"
+    );
+    // The file describes its own measures: nothing else is needed.
+    let (status, created) = api.send(
+        Method::POST,
+        "/org/datasets",
+        &json!({"label": "Q1", "aggregates_csv": csv}),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let (_, view) = api.get(&format!("/org/datasets/{}", created["id"]));
+    let top = &view["inequities"][0];
+    assert_eq!(top["worst"], "Black or African American");
+    assert_eq!(top["best"], "White");
+    assert_eq!(
+        view["measures"][0]["title"],
+        "Controlling high blood pressure"
+    );
+}

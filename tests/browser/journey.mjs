@@ -1,0 +1,189 @@
+// The main journey in headless Chromium, against the real `rise` binary:
+// apply → approve → accept the invitation → commit → upload → see inequities → write a plan →
+// adoption counted. Screenshots of the main pages go to $RISE_SCREENSHOTS.
+//
+// Run by scripts/browser-test (which installs Chromium and builds the binary); by hand:
+//   RISE_BIN=target/debug/rise node tests/browser/journey.mjs
+
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const bin = process.env.RISE_BIN;
+assert.ok(bin, "set RISE_BIN to the rise binary");
+const shots = process.env.RISE_SCREENSHOTS || join(tmpdir(), "rise-screenshots");
+mkdirSync(shots, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), "rise-browser-"));
+const ADMIN = { email: "admin@coalition.example", password: "a long admin password" };
+const MEMBER_PASSWORD = "a long member password";
+
+function rise(...args) {
+  return execFileSync(bin, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+/** Starts `rise serve` on a fresh database; resolves with its base URL. */
+function serve() {
+  const child = spawn(
+    bin,
+    ["serve", "--database-url", `sqlite://${join(work, "rise.db")}`, "--bind", "127.0.0.1:0"],
+    {
+      env: { ...process.env, RISE_ADMIN_EMAIL: ADMIN.email, RISE_ADMIN_PASSWORD: ADMIN.password },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/serving on (http:\/\/[^/\s]+)/);
+      if (m) resolve({ child, base: m[1] });
+    });
+    child.on("exit", (code) => reject(new Error(`rise serve exited (${code}):\n${out}`)));
+  });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+async function signIn(page, base, email, password) {
+  await page.goto(`${base}/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForNavigation(), page.click("main button[type=submit]")]);
+}
+
+const steps = [];
+function step(name) {
+  steps.push(name);
+  console.log(`  • ${name}`);
+}
+
+let server;
+let browser;
+try {
+  // Data a member would analyse where it lives; only the aggregate file goes to the platform.
+  rise("generate", "--patients", "4000", "--seed", "3", "--year", "2024", "--out", join(work, "data"), "--quiet");
+  rise("analyze", join(work, "data"), "--out", join(work, "out"), "--period", "2024");
+  server = await serve();
+  const { base } = server;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  const ctx = () => browser.newContext({ viewport: { width: 1280, height: 900 } });
+
+  // The public: the coalition's numbers and the framework, then an application.
+  const pub = await (await ctx()).newPage();
+  await pub.goto(base);
+  await shot(pub, "01-home");
+  const before = await pub.textContent("main");
+  await pub.goto(`${base}/framework`);
+  assert.match(await pub.textContent("main"), /race-based clinical algorithms/i);
+  await shot(pub, "02-framework");
+  step("the public sees the coalition and the framework");
+
+  await pub.goto(`${base}/apply`);
+  await pub.click("main button[type=submit]");
+  assert.ok(await pub.isVisible(".field-error"), "an empty application is refused next to the fields");
+  assert.equal(await pub.getAttribute("#name", "aria-invalid"), "true");
+  await pub.fill("#name", "Riverside Community Health");
+  await pub.selectOption("#kind", "community_health_center");
+  await pub.selectOption("#state", "NM");
+  await pub.fill("#contact_name", "Rosa Díaz");
+  await pub.fill("#contact_email", "rosa@riverside.example");
+  await pub.fill("#why", "Blood pressure control differs by race and language among our patients; we want to close that gap.");
+  await shot(pub, "03-apply");
+  await Promise.all([pub.waitForLoadState(), pub.click("main button[type=submit]")]);
+  assert.match(await pub.textContent("main"), /Application received/);
+  step("an organization applies (and is told what to fix first)");
+
+  // Coalition staff approve; the invitation is in the outbox.
+  const staff = await (await ctx()).newPage();
+  await signIn(staff, base, ADMIN.email, ADMIN.password);
+  await staff.goto(`${base}/coalition/applications`);
+  await shot(staff, "04-applications");
+  const card = staff.locator("section.card", { hasText: "Riverside Community Health" });
+  await Promise.all([staff.waitForNavigation(), card.locator("button[value=approve]").click()]);
+  await staff.goto(`${base}/coalition/outbox`);
+  const mail = await staff.textContent("main");
+  const link = mail.match(/\/invitations\/[0-9a-f]+/)[0];
+  step("an admin approves it; the contact is invited");
+
+  // The applicant accepts and is signed in.
+  const rosa = await (await ctx()).newPage();
+  await rosa.goto(`${base}${link}`);
+  await rosa.fill("#name", "Rosa Díaz");
+  await rosa.fill("#password", MEMBER_PASSWORD);
+  await rosa.fill("#password_again", MEMBER_PASSWORD);
+  await Promise.all([rosa.waitForNavigation(), rosa.click("main button[type=submit]")]);
+  assert.ok(rosa.url().endsWith("/org"), rosa.url());
+  step("the contact accepts the invitation");
+
+  // Commit in every category.
+  for (;;) {
+    const open = rosa.locator("section.card", { has: rosa.locator("p.todo") }).first();
+    if ((await open.count()) === 0) break;
+    const button = open.locator("form[action='/org/commitments'] button");
+    await Promise.all([rosa.waitForNavigation(), button.click()]);
+  }
+  await rosa.goto(`${base}/org`);
+  assert.match(await rosa.textContent("main"), /6 of 6/);
+  await shot(rosa, "05-org-home");
+  step("the member commits to an action in every category");
+
+  // Upload the analysis folder's files.
+  await rosa.goto(`${base}/org/datasets`);
+  await rosa.fill("#label", "Baseline 2024");
+  const out = join(work, "out");
+  await rosa.setInputFiles("#files", readdirSync(out).map((f) => join(out, f)));
+  await Promise.all([rosa.waitForNavigation(), rosa.click("main form[enctype] button[type=submit]")]);
+  assert.match(rosa.url(), /\/org\/datasets\/\d+$/);
+  const findings = await rosa.textContent("main");
+  assert.match(findings, /The largest inequities/);
+  assert.ok((await rosa.locator("main svg.chart").count()) > 3, "one chart per measure");
+  await shot(rosa, "06-dataset");
+  step("the member uploads its data set and sees its ranked inequities");
+
+  // Plan for the largest inequity.
+  await Promise.all([rosa.waitForNavigation(), rosa.click(".plan-links a >> nth=0")]);
+  assert.notEqual(await rosa.inputValue("#inequity"), "", "the inequity is chosen from the link");
+  await rosa.fill("#target", "150");
+  await rosa.fill("#changes", "Community health workers call patients with uncontrolled blood pressure within a week.");
+  await Promise.all([rosa.waitForLoadState(), rosa.click("main form[method=post] button[type=submit]")]);
+  assert.ok(await rosa.isVisible("#target-error"), "an impossible target is refused next to its field");
+  await rosa.fill("#target", "75");
+  await shot(rosa, "07-plan-form");
+  await Promise.all([rosa.waitForNavigation(), rosa.click("main form[method=post] button[type=submit]")]);
+  assert.match(rosa.url(), /\/org\/plans\/\d+$/);
+  assert.match(await rosa.textContent("main"), /75\.0%/);
+  await shot(rosa, "08-plan");
+  step("the member writes an action plan for that inequity");
+
+  // Counted.
+  await rosa.goto(`${base}/org`);
+  assert.match(await rosa.textContent("main"), /Adopted on/);
+  await staff.goto(`${base}/coalition`);
+  assert.match(await staff.textContent("main"), /Riverside Community Health/);
+  await shot(staff, "09-dashboard");
+  await pub.goto(base);
+  const after = await pub.textContent("main");
+  assert.notEqual(after, before, "the public numbers moved");
+  await shot(pub, "10-home-after");
+  // What the public sees of members is counts, never a member's data set.
+  await pub.goto(`${base}/org/datasets/1`);
+  assert.match(pub.url(), /\/login\?next=/);
+  step("the adoption is counted on the dashboard and the public page");
+
+  console.log(`browser journey: ${steps.length} steps passed; screenshots in ${shots}`);
+} finally {
+  if (browser) await browser.close();
+  if (server) server.child.kill();
+  rmSync(work, { recursive: true, force: true });
+}
