@@ -1,5 +1,5 @@
-//! Running the measures: canonical tables registered in DataFusion, one grouped query per
-//! measure and period, giving numerator and denominator for every subgroup of every grouping.
+//! Running the measures: canonical tables registered in DataFusion; per measure and period its
+//! denominator and numerator SQL mark patients, counted for every subgroup against a roster.
 
 use crate::dimensions::{Grouping, pdim_sql};
 use crate::error::{EngineError, Result};
@@ -14,6 +14,9 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use serde::Serialize;
 use std::path::Path;
+
+/// The environment variable of DataFusion's `parquet.schema_force_view_types` setting.
+const FORCE_VIEW_TYPES: &str = "DATAFUSION_EXECUTION_PARQUET_SCHEMA_FORCE_VIEW_TYPES";
 
 /// Numerator and denominator of one subgroup (unsuppressed: stays where the data lives).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -46,10 +49,21 @@ impl Session {
         // anyway, so the statistics bought nothing here.
         // DataFusion's own settings can be tuned from the environment
         // (`DATAFUSION_EXECUTION_TARGET_PARTITIONS=4`, …); the ones below are Rise's.
-        let config = SessionConfig::from_env()?
+        let mut config = SessionConfig::from_env()?
             .with_information_schema(false)
             .set_bool("datafusion.sql_parser.enable_ident_normalization", true)
             .set_bool("datafusion.execution.collect_statistics", false);
+        // Strings are read from Parquet as plain Utf8, not Utf8View: a join's output views keep
+        // every buffer of its build side, and each cast or size estimate of such a batch walks
+        // them all. At 10 M patients that made `rise analyze` take over 8 minutes and 5 GiB;
+        // with Utf8 it takes about a minute and under 4 GiB (bench/README.md). Still
+        // overridable from the environment.
+        if std::env::var_os(FORCE_VIEW_TYPES).is_none() {
+            config = config.set_bool(
+                "datafusion.execution.parquet.schema_force_view_types",
+                false,
+            );
+        }
         let ctx = SessionContext::new_with_config(config);
         for table in Table::ALL {
             let path = dir.join(format!("{}.parquet", table.name()));

@@ -43,6 +43,19 @@ pub fn cumulative(id: &str, title: &str, points: &[(String, i64)]) -> String {
             s,
             r##"<path d="{d}" fill="none" stroke="#1f6f8b" stroke-width="2.5"/>"##
         );
+        // The latest count as a dot with its value, so a single month still shows.
+        if let Some((i, p)) = points.iter().enumerate().next_back() {
+            let _ = write!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#1f6f8b"/><text x="{:.1}" y="{:.1}" text-anchor="{}" font-size="12" fill="#1d2733">{}</text>"##,
+                x(i),
+                y(p.1),
+                if i > 0 { x(i) - 8.0 } else { x(i) + 8.0 },
+                y(p.1) + 16.0,
+                if i > 0 { "end" } else { "start" },
+                p.1
+            );
+        }
         let step = (points.len() / 6).max(1);
         for (i, p) in points.iter().enumerate().step_by(step) {
             let _ = write!(

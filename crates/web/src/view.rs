@@ -28,8 +28,16 @@ pub struct Chrome {
 impl Chrome {
     /// The frame of a page for `viewer`, with the navigation for their role.
     pub fn new(viewer: &Viewer, title: &str) -> Self {
-        let mut links: Vec<(&'static str, &'static str)> =
-            vec![("/", "Coalition"), ("/framework", "Framework")];
+        let admin = viewer
+            .session
+            .as_ref()
+            .is_some_and(|s| s.user.role == Role::CoalitionAdmin);
+        // Admins reach the public framework page from the editor, which links it.
+        let mut links: Vec<(&'static str, &'static str)> = if admin {
+            vec![("/", "Coalition")]
+        } else {
+            vec![("/", "Coalition"), ("/framework", "Framework")]
+        };
         let who = match &viewer.session {
             None => {
                 links.push(("/apply", "Join"));
@@ -40,9 +48,9 @@ impl Chrome {
                     links.push(("/coalition", "Dashboard"));
                     links.push(("/coalition/applications", "Applications"));
                     if s.user.role == Role::CoalitionAdmin {
-                        links.push(("/coalition/framework", "Edit framework"));
+                        links.push(("/coalition/framework", "Framework"));
                         links.push(("/coalition/outbox", "Outbox"));
-                        links.push(("/coalition/audit", "Audit log"));
+                        links.push(("/coalition/audit", "Audit"));
                     }
                 } else {
                     links.push(("/org", "Our organization"));

@@ -35,6 +35,7 @@ pub fn router() -> Router<Shared> {
         .route("/adoption", get(adoption))
         .route("/applications", post(apply))
         .route("/me", get(me))
+        .route("/me/tokens", post(create_token))
         .route("/org", get(org))
         .route("/org/commitments", get(commitments).post(commit))
         .route(
@@ -45,6 +46,8 @@ pub fn router() -> Router<Shared> {
         .route("/org/datasets/{id}", get(dataset))
         .route("/org/plans", get(plans).post(create_plan))
         .route("/org/plans/{id}", get(plan).patch(update_plan))
+        .route("/org/people", get(people))
+        .route("/org/invitations", post(invite))
         .route("/coalition/applications", get(applications))
         .route("/coalition/applications/{id}/decision", post(decide))
         .route("/coalition/members", get(members))
@@ -52,6 +55,10 @@ pub fn router() -> Router<Shared> {
             "/coalition/members/{org}/datasets/{id}",
             get(member_dataset),
         )
+        .route("/coalition/members/{org}", get(member))
+        .route("/coalition/framework", post(publish_framework))
+        .route("/coalition/outbox", get(outbox))
+        .route("/coalition/audit", get(audit))
         .fallback(not_found)
 }
 
@@ -198,6 +205,16 @@ impl Caller {
             .ok_or_else(ApiError::forbidden)
     }
 
+    /// An admin of a member organization, with its id.
+    fn org_admin(&self) -> ApiResult<(&User, i64)> {
+        let (u, o) = self.member()?;
+        if u.role == Role::OrgAdmin {
+            Ok((u, o))
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
     fn staff(&self) -> ApiResult<&User> {
         let u = self.user()?;
         if u.role.is_staff() {
@@ -217,8 +234,14 @@ impl Caller {
     }
 }
 
-async fn not_found() -> ApiError {
-    ApiError::not_found()
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "No such API route: {}. The routes are described at /openapi.json.",
+            uri.path()
+        ),
+    )
 }
 
 fn created<T: Serialize>(value: T) -> Response {
@@ -542,6 +565,140 @@ async fn member_dataset(
     Ok(Json(json!(
         crate::datasets::load(&state, org_id, id, true).await?
     )))
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    label: String,
+}
+
+/// A new API token acting for the caller (shown once).
+async fn create_token(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<TokenBody>, JsonRejection>,
+) -> ApiResult<Response> {
+    let user = caller.user()?;
+    let Json(b) = body?;
+    let token = state.store.create_api_token(user, &b.label).await?;
+    Ok(created(json!({ "label": b.label.trim(), "token": token })))
+}
+
+/// The accounts of the caller's organization.
+async fn people(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    let (_, org_id) = caller.member()?;
+    Ok(Json(json!(state.store.users_of(org_id).await?)))
+}
+
+#[derive(Deserialize)]
+struct InviteBody {
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// An invitation into the caller's organization (organization admins). The link is returned
+/// for installations without mail; it is also in the outbox.
+async fn invite(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<InviteBody>, JsonRejection>,
+) -> ApiResult<Response> {
+    let (user, org_id) = caller.org_admin()?;
+    let Json(b) = body?;
+    let role = match b.role.as_str() {
+        "" | "org_member" => Role::OrgMember,
+        "org_admin" => Role::OrgAdmin,
+        _ => return Err(ApiError::invalid("role", "Use org_member or org_admin.")),
+    };
+    let token = state
+        .store
+        .invite(org_id, &b.email, role, &Actor::user(user))
+        .await?;
+    Ok(created(json!({
+        "email": b.email.trim().to_ascii_lowercase(),
+        "role": role.key(),
+        "link": format!("/invitations/{token}"),
+    })))
+}
+
+/// One member's progress for staff: adoption, commitments, data sets, and its plans' aims,
+/// targets and status (not their baseline rates, which come from the member's own numbers).
+async fn member(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    caller.staff()?;
+    let status = adoption_or_empty(&state)
+        .await?
+        .into_iter()
+        .find(|a| a.organization.id == org_id)
+        .ok_or_else(ApiError::not_found)?;
+    let plans: Vec<Value> = state
+        .store
+        .plans(org_id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            json!({
+                "id": p.id, "dataset_id": p.dataset_id, "measure": p.measure,
+                "dimension": p.dimension, "subgroup": p.subgroup, "reference": p.reference,
+                "period": p.period, "target_rate": p.target_rate, "target_date": p.target_date,
+                "status": p.status,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "adoption": status,
+        "commitments": state.store.commitments(org_id).await?,
+        "datasets": state.store.datasets(org_id).await?,
+        "plans": plans,
+    })))
+}
+
+#[derive(Deserialize)]
+struct FrameworkBody {
+    /// The whole framework as TOML (as `/coalition/framework` edits it).
+    toml: String,
+    note: String,
+}
+
+/// Publishes a new version of the framework (coalition admins).
+async fn publish_framework(
+    State(state): State<Shared>,
+    caller: Caller,
+    body: Result<Json<FrameworkBody>, JsonRejection>,
+) -> ApiResult<Response> {
+    let user = caller.admin()?;
+    let Json(b) = body?;
+    let file = rise_store::FrameworkFile::parse(&b.toml)?;
+    let fw = state
+        .store
+        .publish_framework(&file, &b.note, &Actor::user(user))
+        .await?;
+    Ok(created(fw))
+}
+
+/// What the platform would have mailed, newest first (coalition admins).
+async fn outbox(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.admin()?;
+    let mail: Vec<Value> = state
+        .store
+        .outbox(200)
+        .await?
+        .into_iter()
+        .map(
+            |(to, subject, body, at)| json!({"to": to, "subject": subject, "body": body, "at": at}),
+        )
+        .collect();
+    Ok(Json(json!(mail)))
+}
+
+/// The latest 200 writes (coalition admins).
+async fn audit(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    caller.admin()?;
+    Ok(Json(json!(state.store.audit_log(None, 200).await?)))
 }
 
 /// `GET /openapi.json`.

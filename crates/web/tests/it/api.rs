@@ -9,6 +9,7 @@ const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
 const OK: StatusCode = StatusCode::OK;
 const NO: StatusCode = StatusCode::FORBIDDEN;
 const GONE: StatusCode = StatusCode::NOT_FOUND;
+const CREATED: StatusCode = StatusCode::CREATED;
 
 /// Clients: [no token, admin, reviewer, Alpha admin, Alpha member, Beta admin].
 fn clients(site: &Site) -> Vec<Api> {
@@ -38,6 +39,8 @@ fn every_api_route_as_every_role() {
         "/coalition/members/{}/datasets/{}",
         site.org_a, site.dataset_a
     );
+    let admin = [UNAUTH, OK, NO, NO, NO, NO];
+    let member_page = format!("/coalition/members/{}", site.org_a);
     let gets: Vec<(&str, [StatusCode; 6])> = vec![
         ("/framework", [OK; 6]),
         ("/adoption", [OK; 6]),
@@ -48,9 +51,13 @@ fn every_api_route_as_every_role() {
         (&ds, [UNAUTH, NO, NO, OK, OK, GONE]),
         ("/org/plans", member),
         (&plan, [UNAUTH, NO, NO, OK, OK, GONE]),
+        ("/org/people", member),
         ("/coalition/applications", staff),
         ("/coalition/members", staff),
+        (&member_page, staff),
         (&staff_ds, staff),
+        ("/coalition/outbox", admin),
+        ("/coalition/audit", admin),
         ("/no/such/route", [GONE; 6]),
     ];
     for (path, want) in gets {
@@ -127,6 +134,79 @@ fn every_api_route_as_every_role() {
     assert_eq!(
         site.block(site.store.datasets(site.org_a)).unwrap().len(),
         1
+    );
+
+    // Tokens: anyone with one makes more for themselves.
+    for (who, want) in [(0, UNAUTH), (1, CREATED), (2, CREATED), (4, CREATED)] {
+        let (status, body) = c[who].send(Method::POST, "/me/tokens", &json!({"label": "cron"}));
+        assert_eq!(status, want, "token as {}", NAMES[who]);
+        if status == CREATED {
+            let t = body["token"].as_str().unwrap();
+            let (_, me) = Api::new(&site, Some(t)).get("/me");
+            let (_, mine) = c[who].get("/me");
+            assert_eq!(me["id"], mine["id"]);
+        }
+    }
+    // Invitations: organization admins, into their own organization.
+    for (who, want) in [(0, UNAUTH), (1, NO), (2, NO), (4, NO), (3, CREATED)] {
+        let (status, _) = c[who].send(
+            Method::POST,
+            "/org/invitations",
+            &json!({"email": "new@alpha.test", "role": "org_member"}),
+        );
+        assert_eq!(status, want, "invite as {}", NAMES[who]);
+    }
+    // The framework: coalition admins publish; an invalid file is refused whole.
+    for (who, want) in [
+        (0, UNAUTH),
+        (2, NO),
+        (3, NO),
+        (5, NO),
+        (1, StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let (status, _) = c[who].send(
+            Method::POST,
+            "/coalition/framework",
+            &json!({"toml": "[[category]]\nkey = 1", "note": "x"}),
+        );
+        assert_eq!(status, want, "publish as {}", NAMES[who]);
+    }
+    assert_eq!(
+        site.block(site.store.current_framework()).unwrap().version,
+        1
+    );
+
+    // Every operation the OpenAPI document describes is a route (none falls through to the
+    // "no such route" answer).
+    let doc: Value = reqwest::blocking::get(format!("{}/openapi.json", site.base))
+        .unwrap()
+        .json()
+        .unwrap();
+    let mut described = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{org}", &site.org_a.to_string())
+            .replace("{id}", "999999");
+        for method in ops.as_object().unwrap().keys() {
+            let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let (status, body) = c[1].send(m, &concrete, &json!({}));
+            let message = body["error"]["message"].as_str().unwrap_or_default();
+            assert!(
+                !message.starts_with("No such API route")
+                    && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is described but not routed ({status})"
+            );
+            described += 1;
+        }
+    }
+    assert!(described >= 25, "{described} operations described");
+    let (status, body) = c[1].get("/no/such/route");
+    assert_eq!(status, GONE);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("No such API route")
     );
 
     // A signed-in browser's cookie is not an API credential (no CSRF through the API).
