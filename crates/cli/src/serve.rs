@@ -37,15 +37,9 @@ async fn listen(bind: &str, store: Store, secure_cookies: bool) -> Result<()> {
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("Rise is serving on http://{addr}/  (Ctrl-C stops it)");
-    rise_web::serve(
-        listener,
-        AppState {
-            store,
-            secure_cookies,
-        },
-    )
-    .await
-    .context("the server stopped")
+    rise_web::serve(listener, AppState::new(store, secure_cookies))
+        .await
+        .context("the server stopped")
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {

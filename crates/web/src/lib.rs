@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod auth;
+mod cache;
 mod charts;
 pub mod datasets;
 mod error;
@@ -34,6 +35,18 @@ pub struct AppState {
     pub store: Store,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// The public home page's numbers, recomputed at most once a second.
+    pub(crate) public: cache::Ttl<pages::public::Summary>,
+}
+
+impl AppState {
+    pub fn new(store: Store, secure_cookies: bool) -> Self {
+        Self {
+            store,
+            secure_cookies,
+            public: cache::Ttl::new(std::time::Duration::from_secs(1)),
+        }
+    }
 }
 
 /// The largest upload accepted (an aggregate file with intersections and monthly periods runs

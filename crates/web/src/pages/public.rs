@@ -25,6 +25,7 @@ pub(crate) async fn adoption_or_empty(state: &Shared) -> Result<Vec<AdoptionStat
 }
 
 /// One row of the adoption-by-group table.
+#[derive(Clone)]
 pub struct GroupRow {
     pub label: String,
     pub members: i64,
@@ -75,8 +76,19 @@ struct Home {
     by_region: Vec<GroupRow>,
 }
 
-pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
-    let all = adoption_or_empty(&state).await?;
+/// The public home page's numbers.
+pub struct Summary {
+    members: i64,
+    adopters: i64,
+    commitments: i64,
+    actions: usize,
+    chart: String,
+    by_kind: Vec<GroupRow>,
+    by_region: Vec<GroupRow>,
+}
+
+async fn summary(state: &Shared) -> Result<Summary, AppError> {
+    let all = adoption_or_empty(state).await?;
     let adopted: Vec<String> = all.iter().filter_map(|a| a.adopted_at.clone()).collect();
     let commitments = state
         .store
@@ -89,8 +101,7 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         Ok(f) => f.actions.len(),
         Err(_) => 0,
     };
-    render(&Home {
-        chrome: Chrome::new(&viewer, "Rise to Health Equity coalition"),
+    Ok(Summary {
         members: all.len() as i64,
         adopters: adopted.len() as i64,
         commitments,
@@ -102,6 +113,21 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         ),
         by_kind: groups(&all, |a| a.organization.kind.label().to_string()),
         by_region: groups(&all, |a| a.organization.region.clone()),
+    })
+}
+
+/// `GET /`: the coalition's headline numbers, at most a second old.
+pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    let s = state.public.get_or_try(|| summary(&state)).await?;
+    render(&Home {
+        chrome: Chrome::new(&viewer, "Rise to Health Equity coalition"),
+        members: s.members,
+        adopters: s.adopters,
+        commitments: s.commitments,
+        actions: s.actions,
+        chart: s.chart.clone(),
+        by_kind: s.by_kind.clone(),
+        by_region: s.by_region.clone(),
     })
 }
 

@@ -166,10 +166,7 @@ impl Site {
             }
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
-            let state = AppState {
-                store: store.clone(),
-                secure_cookies: false,
-            };
+            let state = AppState::new(store.clone(), false);
             tokio::spawn(async move { rise_web::serve(listener, state).await });
             (store, a.id, b.id, p.id, base, ds.id, plan.id, tokens)
         });
