@@ -1,8 +1,16 @@
-//! A value recomputed at most about once per period, for pages everyone reads (the public
-//! home page), so a crowd of visitors costs a few database queries a second instead of a dozen
-//! per visit. Hand-written: a dozen lines over a std mutex; no cache crate is needed for one
-//! value.
+//! Caches for the pages read most: the public home page (recomputed at most once a second)
+//! and each member's home page (kept until the next write). A crowd of visitors then costs a
+//! few database queries a second instead of a dozen per visit. Hand-written: a few dozen lines
+//! over std mutexes; the invalidation rule is the platform's own, which no cache crate knows.
 
+use crate::Shared;
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::Response;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -56,6 +64,93 @@ impl<T> Ttl<T> {
     }
 }
 
+/// Values that stay valid until the next write: every request that may write (any method but
+/// GET and HEAD) moves the generation on once it has answered, so after its transaction
+/// committed. A value computed from a generation is used only while that generation is
+/// current; one computed while a write was under way carries the older generation and is
+/// dropped. Writes made outside this process (a second server on the same PostgreSQL) are
+/// caught by `MAX_AGE`.
+pub struct Generations<K, V> {
+    generation: AtomicU64,
+    values: Mutex<HashMap<K, Entry<V>>>,
+}
+
+/// The longest a value is kept even without a write seen here.
+const MAX_AGE: Duration = Duration::from_secs(2);
+
+impl<K, V> Default for Generations<K, V> {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            values: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> Generations<K, V> {
+    /// A write has been answered.
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The value for `key` if computed at the current generation, else `compute`'s. A value
+    /// past `MAX_AGE` but of the current generation is still served to others while one
+    /// request refreshes it, so its expiry under load costs one computation.
+    pub async fn get_or_try<E, F, Fut>(&self, key: &K, compute: F) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        let now = self.generation.load(Ordering::SeqCst);
+        if let Ok(mut values) = self.values.lock()
+            && let Some(e) = values.get_mut(key)
+            && e.generation == now
+        {
+            if e.at.elapsed() < MAX_AGE || e.refreshing {
+                return Ok(e.value.clone());
+            }
+            e.refreshing = true;
+        }
+        let result = compute().await.map(Arc::new);
+        if let Ok(mut values) = self.values.lock() {
+            match &result {
+                Ok(v) => {
+                    values.insert(
+                        key.clone(),
+                        Entry {
+                            generation: now,
+                            at: Instant::now(),
+                            value: v.clone(),
+                            refreshing: false,
+                        },
+                    );
+                }
+                Err(_) => {
+                    values.remove(key);
+                }
+            }
+        }
+        result
+    }
+}
+
+struct Entry<V> {
+    generation: u64,
+    at: Instant,
+    value: Arc<V>,
+    refreshing: bool,
+}
+
+/// Middleware: moves every generation-keyed cache on after a request that may have written.
+pub async fn count_writes(State(state): State<Shared>, req: Request, next: Next) -> Response {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+    let res = next.run(req).await;
+    if writes {
+        state.org_pages.bump();
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +176,29 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         let fresh: Result<_, ()> = c.get_or_try(|| async { Ok(3) }).await;
         assert_eq!(*fresh.unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_write_makes_every_value_stale() {
+        let g: Generations<i64, i32> = Generations::default();
+        let v: Result<_, ()> = g.get_or_try(&1, || async { Ok(10) }).await;
+        assert_eq!(*v.unwrap(), 10);
+        let same: Result<_, ()> = g.get_or_try(&1, || async { Ok(11) }).await;
+        assert_eq!(*same.unwrap(), 10);
+        let other: Result<_, ()> = g.get_or_try(&2, || async { Ok(20) }).await;
+        assert_eq!(*other.unwrap(), 20, "keys are apart");
+        g.bump();
+        let after: Result<_, ()> = g.get_or_try(&1, || async { Ok(12) }).await;
+        assert_eq!(*after.unwrap(), 12);
+        // A value computed while a write was answered belongs to the older generation.
+        let racing: Result<_, ()> = g
+            .get_or_try(&3, || async {
+                g.bump();
+                Ok(30)
+            })
+            .await;
+        assert_eq!(*racing.unwrap(), 30);
+        let next: Result<_, ()> = g.get_or_try(&3, || async { Ok(31) }).await;
+        assert_eq!(*next.unwrap(), 31);
     }
 }

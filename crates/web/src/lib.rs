@@ -37,6 +37,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The public home page's numbers, recomputed at most once a second.
     pub(crate) public: cache::Ttl<pages::public::Summary>,
+    /// Each member's `/org` page as computed at a write generation (see [`cache::Generations`]).
+    pub(crate) org_pages: cache::Generations<i64, pages::member::OrgPage>,
 }
 
 impl AppState {
@@ -45,6 +47,7 @@ impl AppState {
             store,
             secure_cookies,
             public: cache::Ttl::new(std::time::Duration::from_secs(1)),
+            org_pages: cache::Generations::default(),
         }
     }
 }
@@ -109,6 +112,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/static/rise.css", get(pages::public::stylesheet))
         .fallback(pages::public::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::count_writes,
+        ))
         .layer(axum::middleware::from_fn(auth::csrf_cookie))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,

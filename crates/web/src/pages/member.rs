@@ -11,6 +11,7 @@ use axum::response::{Html, Redirect};
 use rise_store::model::{Actor, Commitment, CommitmentStatus, Organization};
 
 /// One category of the member's checklist.
+#[derive(Clone)]
 pub struct CategoryProgress {
     pub key: String,
     pub title: String,
@@ -21,6 +22,7 @@ pub struct CategoryProgress {
 }
 
 /// A commitment with its action's title.
+#[derive(Clone)]
 pub struct CommitmentView {
     pub c: Commitment,
     pub title: String,
@@ -41,8 +43,18 @@ struct OrgHome {
     can_edit: bool,
 }
 
-pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
-    let (session, org_id) = viewer.member()?;
+/// What `/org` shows of an organization, the same for each of its people (cached until the
+/// next write: `cache::Generations`).
+pub struct OrgPage {
+    org: Organization,
+    categories: Vec<CategoryProgress>,
+    committed_categories: usize,
+    datasets: usize,
+    plans: usize,
+    adopted_at: Option<String>,
+}
+
+async fn org_page(state: &Shared, org_id: i64) -> Result<OrgPage, AppError> {
     let org = state.store.organization(org_id).await?;
     let fw = state.store.current_framework().await?;
     let commitments = state.store.commitments(org_id).await?;
@@ -78,8 +90,7 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         .iter()
         .find(|a| a.organization.id == org_id)
         .and_then(|a| a.adopted_at.clone());
-    render(&OrgHome {
-        chrome: Chrome::new(&viewer, &org.name),
+    Ok(OrgPage {
         committed_categories: categories
             .iter()
             .filter(|c| !c.commitments.is_empty())
@@ -89,6 +100,23 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         org,
         categories,
         adopted_at,
+    })
+}
+
+pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+    let (session, org_id) = viewer.member()?;
+    let page = state
+        .org_pages
+        .get_or_try(&org_id, || org_page(&state, org_id))
+        .await?;
+    render(&OrgHome {
+        chrome: Chrome::new(&viewer, &page.org.name),
+        org: page.org.clone(),
+        categories: page.categories.clone(),
+        committed_categories: page.committed_categories,
+        datasets: page.datasets,
+        plans: page.plans,
+        adopted_at: page.adopted_at.clone(),
         statuses: CommitmentStatus::ALL
             .iter()
             .map(|s| (s.key(), s.label()))
