@@ -120,3 +120,15 @@ pub fn field_error<'a>(errors: &'a [(String, String)], field: &str) -> Option<&'
         .find(|(f, _)| f == field)
         .map(|(_, m)| m.as_str())
 }
+
+/// A store's field errors as a form's (field, message) list; `field` names the form field each
+/// store field is shown next to.
+pub fn form_errors(
+    errors: Vec<rise_store::FieldError>,
+    field: impl Fn(&str) -> &str,
+) -> Vec<(String, String)> {
+    errors
+        .into_iter()
+        .map(|e| (field(&e.field).to_string(), e.message))
+        .collect()
+}

@@ -3,7 +3,7 @@
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::pages::public::{GroupRow, adoption_or_empty, groups};
-use crate::view::{Chrome, render};
+use crate::view::{Chrome, form_errors, render};
 use crate::{Shared, charts};
 use askama::Template;
 use axum::Form;
@@ -377,13 +377,7 @@ pub async fn publish(
         )?
         .into_response()),
         Err(StoreError::Invalid(v)) => {
-            let errors = v
-                .into_iter()
-                .map(|e| {
-                    let field = if e.field == "note" { "note" } else { "text" };
-                    (field.to_string(), e.message)
-                })
-                .collect();
+            let errors = form_errors(v, |f| if f == "note" { "note" } else { "text" });
             let page = editor(&state, &viewer, Some(f.text), f.note, errors, false).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }

@@ -6,7 +6,7 @@ use crate::Shared;
 use crate::auth::Viewer;
 use crate::datasets::{DatasetView, UploadError, load, prepare};
 use crate::error::AppError;
-use crate::view::{Chrome, field_error, render};
+use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
@@ -169,17 +169,7 @@ pub async fn upload(
     {
         Ok(d) => Ok(Redirect::to(&format!("/org/datasets/{}", d.id)).into_response()),
         Err(StoreError::Invalid(v)) => {
-            let errors = v
-                .into_iter()
-                .map(|f| {
-                    let field = if f.field == "label" {
-                        "label"
-                    } else {
-                        "aggregates"
-                    };
-                    (field.to_string(), f.message)
-                })
-                .collect();
+            let errors = form_errors(v, |f| if f == "label" { "label" } else { "aggregates" });
             refused(&state, &viewer, org_id, form.label, errors).await
         }
         Err(e) => Err(e.into()),

@@ -11,7 +11,6 @@ use axum::response::{Html, Redirect};
 use rise_store::model::{Actor, Commitment, CommitmentStatus, Organization};
 
 /// One category of the member's checklist.
-#[derive(Clone)]
 pub struct CategoryProgress {
     pub key: String,
     pub title: String,
@@ -22,7 +21,6 @@ pub struct CategoryProgress {
 }
 
 /// A commitment with its action's title.
-#[derive(Clone)]
 pub struct CommitmentView {
     pub c: Commitment,
     pub title: String,
@@ -33,12 +31,7 @@ pub struct CommitmentView {
 #[template(path = "org_home.html")]
 struct OrgHome {
     chrome: Chrome,
-    org: Organization,
-    categories: Vec<CategoryProgress>,
-    committed_categories: usize,
-    datasets: usize,
-    plans: usize,
-    adopted_at: Option<String>,
+    page: std::sync::Arc<OrgPage>,
     statuses: Vec<(&'static str, &'static str)>,
     can_edit: bool,
 }
@@ -111,12 +104,7 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         .await?;
     render(&OrgHome {
         chrome: Chrome::new(&viewer, &page.org.name),
-        org: page.org.clone(),
-        categories: page.categories.clone(),
-        committed_categories: page.committed_categories,
-        datasets: page.datasets,
-        plans: page.plans,
-        adopted_at: page.adopted_at.clone(),
+        page,
         statuses: CommitmentStatus::ALL
             .iter()
             .map(|s| (s.key(), s.label()))

@@ -6,7 +6,7 @@ use crate::Shared;
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::pages::session::start_session;
-use crate::view::{Chrome, field_error, render};
+use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -62,7 +62,7 @@ async fn people_page(
 
 fn errors_of(e: StoreError) -> Result<Vec<(String, String)>, AppError> {
     match e {
-        StoreError::Invalid(v) => Ok(v.into_iter().map(|f| (f.field, f.message)).collect()),
+        StoreError::Invalid(v) => Ok(form_errors(v, |f| f)),
         StoreError::Conflict(m) => Ok(vec![("email".into(), m)]),
         other => Err(other.into()),
     }
@@ -183,10 +183,7 @@ pub async fn create_token(
         Ok(t) => render(&account_page(&viewer, &s.user, Some(t), Vec::new()))
             .map(IntoResponse::into_response),
         Err(StoreError::Invalid(v)) => {
-            let errors = v
-                .into_iter()
-                .map(|e| ("label".to_string(), e.message))
-                .collect();
+            let errors = form_errors(v, |_| "label");
             let page = account_page(&viewer, &s.user, None, errors);
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
@@ -277,9 +274,7 @@ pub async fn accept(
         .await
     {
         Ok(user) => start_session(&state, &user.email, &f.password, "").await,
-        Err(StoreError::Invalid(v)) => {
-            refuse(v.into_iter().map(|e| (e.field, e.message)).collect()).await
-        }
+        Err(StoreError::Invalid(v)) => refuse(form_errors(v, |f| f)).await,
         Err(e) => Err(e.into()),
     }
 }

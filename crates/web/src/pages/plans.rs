@@ -6,7 +6,7 @@ use crate::Shared;
 use crate::auth::Viewer;
 use crate::datasets::{DatasetView, load};
 use crate::error::AppError;
-use crate::view::{Chrome, field_error, render};
+use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -293,17 +293,11 @@ pub async fn create(
     {
         Ok(p) => Ok(Redirect::to(&format!("/org/plans/{}", p.id)).into_response()),
         Err(StoreError::Invalid(v)) => {
-            let errors = v
-                .into_iter()
-                .map(|e| {
-                    let field = match e.field.as_str() {
-                        "measure" | "subgroup" | "reference" | "dataset_id" => "inequity",
-                        "target_rate" => "target",
-                        other => other,
-                    };
-                    (field.to_string(), e.message)
-                })
-                .collect();
+            let errors = form_errors(v, |f| match f {
+                "measure" | "subgroup" | "reference" | "dataset_id" => "inequity",
+                "target_rate" => "target",
+                other => other,
+            });
             again(errors).await
         }
         Err(e) => Err(e.into()),

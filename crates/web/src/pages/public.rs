@@ -25,7 +25,6 @@ pub(crate) async fn adoption_or_empty(state: &Shared) -> Result<Vec<AdoptionStat
 }
 
 /// One row of the adoption-by-group table.
-#[derive(Clone)]
 pub struct GroupRow {
     pub label: String,
     pub members: i64,
@@ -67,13 +66,7 @@ pub(crate) fn groups(
 #[template(path = "home.html")]
 struct Home {
     chrome: Chrome,
-    members: i64,
-    adopters: i64,
-    commitments: i64,
-    actions: usize,
-    chart: String,
-    by_kind: Vec<GroupRow>,
-    by_region: Vec<GroupRow>,
+    s: std::sync::Arc<Summary>,
 }
 
 /// The public home page's numbers.
@@ -121,13 +114,7 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
     let s = state.public.get_or_try(|| summary(&state)).await?;
     render(&Home {
         chrome: Chrome::new(&viewer, "Rise to Health Equity coalition"),
-        members: s.members,
-        adopters: s.adopters,
-        commitments: s.commitments,
-        actions: s.actions,
-        chart: s.chart.clone(),
-        by_kind: s.by_kind.clone(),
-        by_region: s.by_region.clone(),
+        s,
     })
 }
 
@@ -284,7 +271,7 @@ pub async fn apply(
         ))?
         .into_response()),
         Err(StoreError::Invalid(errs)) => {
-            let errors = errs.into_iter().map(|e| (e.field, e.message)).collect();
+            let errors = crate::view::form_errors(errs, |f| f);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(&apply_page(&viewer, form, errors, None))?,
