@@ -122,6 +122,7 @@ impl Store {
                 45,
             ),
         ];
+        let _turn = self.write_turn().await;
         for (sql, days) in steps {
             sqlx::query(sql)
                 .bind(at(days))

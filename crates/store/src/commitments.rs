@@ -69,7 +69,7 @@ impl Store {
                 ),
             ));
         }
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let t = now();
         let row = sqlx::query(&format!(
             "INSERT INTO commitments (organization_id, action_key, category, status, notes, evidence_url, created_at, updated_at)
@@ -109,7 +109,7 @@ impl Store {
             ));
         }
         let before = self.commitment(organization_id, id).await?;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "UPDATE commitments SET status = $1, notes = $2, evidence_url = $3, updated_at = $4
              WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"

@@ -68,7 +68,7 @@ impl Store {
             ));
         }
         let suppressed = d.rows.iter().filter(|r| r.suppressed).count() as i64;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO datasets (organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_by, uploaded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"))

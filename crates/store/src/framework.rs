@@ -161,7 +161,7 @@ impl Store {
         }
         let before = self.current_framework().await.ok();
         let version = before.as_ref().map_or(1, |f| f.version + 1);
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query("INSERT INTO framework_versions (version, note, created_by, created_at) VALUES ($1, $2, $3, $4)")
             .bind(version)
             .bind(note.trim())

@@ -37,6 +37,8 @@ pub use users::{SESSION_SECONDS, Session, password_hash, password_matches};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +52,13 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time; writers of this process queue here instead of racing
+    /// for the file lock (which, lost, is a "database is locked" error, not a wait).
+    writers: Arc<Mutex<()>>,
 }
+
+/// A place in the writers' queue, held until the write transaction has ended.
+pub(crate) type WriteTurn = Option<OwnedMutexGuard<()>>;
 
 impl std::fmt::Debug for Store {
     // The URL may hold a password: never print it.
@@ -86,7 +94,7 @@ impl Store {
         if backend == Backend::Sqlite {
             options = options.after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;")
                         .await?;
                     Ok(())
                 })
@@ -100,7 +108,36 @@ impl Store {
         } else {
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writers: Arc::new(Mutex::new(())),
+        })
+    }
+
+    /// Begins a write transaction. On SQLite it waits its turn behind this process's other
+    /// writers and takes the write lock at once (`BEGIN IMMEDIATE`), so a busy database is
+    /// waited on (another process's writer up to the 30 s busy timeout) rather than failing
+    /// half-way; PostgreSQL's row locks need neither. Keep the turn until the commit.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<(WriteTurn, sqlx::Transaction<'static, sqlx::Any>)> {
+        match self.backend {
+            Backend::Sqlite => {
+                let turn = self.writers.clone().lock_owned().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok((Some(turn), tx))
+            }
+            Backend::Postgres => Ok((None, self.pool.begin().await?)),
+        }
+    }
+
+    /// Waits for this process's turn to write outside a transaction (one statement).
+    pub(crate) async fn write_turn(&self) -> WriteTurn {
+        match self.backend {
+            Backend::Sqlite => Some(self.writers.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// Opens a SQLite file.

@@ -88,7 +88,7 @@ impl Store {
     /// Files a membership application (from the public form).
     pub async fn apply(&self, a: &Application, actor: &Actor) -> Result<Organization> {
         let (kind, region) = validate(a)?;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO organizations (name, kind, state, region, contact_name, contact_email, why,
                                         status, applied_at)
@@ -161,7 +161,7 @@ impl Store {
         } else {
             OrgStatus::Declined
         };
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "UPDATE organizations SET status = $1, decision_reason = $2, decided_at = $3
              WHERE id = $4 RETURNING {COLUMNS}"

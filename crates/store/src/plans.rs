@@ -125,7 +125,7 @@ impl Store {
             );
         }
         c.finish()?;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let t = now();
         let row = sqlx::query(&format!(
             "INSERT INTO action_plans (organization_id, dataset_id, measure, dimension, subgroup, reference, period,
@@ -176,7 +176,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Plan> {
         let before = self.plan(organization_id, id).await?;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "UPDATE action_plans SET status = $1, updated_at = $2 WHERE organization_id = $3 AND id = $4 RETURNING {COLUMNS}"))
             .bind(status.key())

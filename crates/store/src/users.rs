@@ -122,7 +122,7 @@ impl Store {
         );
         c.finish()?;
         let hash = password_hash(password)?;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO users (email, name, password_hash, role, organization_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
@@ -284,7 +284,7 @@ impl Store {
         );
         c.finish()?;
         let org = self.organization(organization_id).await?;
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let token = invitation(&mut tx, &org, email, role, actor).await?;
         tx.commit().await?;
         Ok(token)
@@ -349,7 +349,7 @@ impl Store {
             ));
         }
         let (token, hash) = secret();
-        let mut tx = self.pool.begin().await?;
+        let (_turn, mut tx) = self.begin_write().await?;
         let id: i64 = sqlx::query(
             "INSERT INTO api_tokens (token_hash, organization_id, user_id, label, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
