@@ -1,6 +1,7 @@
 //! The aggregate file: `measure,dimension,subgroup,period,numerator,denominator,suppressed`.
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Write;
 use thiserror::Error;
 
@@ -37,6 +38,12 @@ pub const HEADER: [&str; 7] = [
     "denominator",
     "suppressed",
 ];
+
+/// The largest count a file may hold: what a signed 64-bit database column keeps exactly.
+pub const MAX_COUNT: u64 = i64::MAX as u64;
+
+/// The most rows an aggregate file may have: what the coalition server stores as one data set.
+pub const MAX_ROWS: usize = 1_000_000;
 
 /// A problem in an aggregate file, with its line and field.
 #[derive(Debug, Error, PartialEq)]
@@ -108,8 +115,10 @@ pub fn says_unsuppressed(comments: &[String]) -> bool {
 }
 
 /// Reads and validates an aggregate CSV: every row complete, counts whole numbers,
-/// numerator ≤ denominator, suppressed rows without counts, no count of 1–10 shown unless
-/// the file says it is unsuppressed. All-or-nothing: the first problem is returned.
+/// numerator ≤ denominator (both at most [`MAX_COUNT`]), suppressed rows without counts, no
+/// count of 1–10 shown unless the file says it is unsuppressed, no control characters, and
+/// each (measure, dimension, subgroup, period) once. All-or-nothing: the first problem is
+/// returned.
 pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError> {
     let mut comments = Vec::new();
     let mut skip_lines = 0u64;
@@ -146,13 +155,32 @@ pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError
         ));
     }
     let mut rows = Vec::new();
+    let mut seen: HashMap<(String, String, String, String), u64> = HashMap::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line()) + skip_lines;
             err(line, "row", e.to_string())
         })?;
         let line = rec.position().map_or(0, |p| p.line()) + skip_lines;
+        if rows.len() == MAX_ROWS {
+            return Err(err(
+                line,
+                "row",
+                format!(
+                    "the file has more than {MAX_ROWS} rows, the most one data set may have; split it (by measure or by period) into several uploads"
+                ),
+            ));
+        }
         let get = |i: usize| rec.get(i).unwrap_or("");
+        for (i, name) in HEADER.iter().enumerate() {
+            if let Some(c) = get(i).chars().find(|c| c.is_control()) {
+                return Err(err(
+                    line,
+                    name,
+                    format!("holds the control character U+{:04X}", u32::from(c)),
+                ));
+            }
+        }
         for (i, name) in HEADER.iter().enumerate().take(4) {
             if get(i).is_empty() {
                 return Err(err(line, name, "is empty".into()));
@@ -174,9 +202,17 @@ pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError
             if t.is_empty() {
                 return Ok(None);
             }
-            t.parse::<u64>()
-                .map(Some)
-                .map_err(|_| err(line, HEADER[i], format!("'{t}' is not a whole number")))
+            if !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(line, HEADER[i], format!("'{t}' is not a whole number")));
+            }
+            match t.parse::<u64>() {
+                Ok(v) if v <= MAX_COUNT => Ok(Some(v)),
+                _ => Err(err(
+                    line,
+                    HEADER[i],
+                    format!("{t} is larger than the largest count Rise stores ({MAX_COUNT})"),
+                )),
+            }
         };
         let (numerator, denominator) = (count(4)?, count(5)?);
         if suppressed && (numerator.is_some() || denominator.is_some()) {
@@ -213,6 +249,25 @@ pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError
                 }
             }
         }
+        let key = (
+            get(0).to_string(),
+            get(1).to_string(),
+            get(2).to_string(),
+            get(3).to_string(),
+        );
+        if let Some(first) = seen.insert(key, line) {
+            return Err(err(
+                line,
+                "row",
+                format!(
+                    "repeats line {first}: measure '{}', dimension '{}', subgroup '{}' and period '{}' must appear once",
+                    get(0),
+                    get(1),
+                    get(2),
+                    get(3)
+                ),
+            ));
+        }
         rows.push(AggregateRow {
             measure: get(0).into(),
             dimension: get(1).into(),
@@ -247,7 +302,9 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        let rows = vec![row(Some(40), Some(100), false), row(None, None, true)];
+        let mut hidden = row(None, None, true);
+        hidden.subgroup = "Male".into();
+        let rows = vec![row(Some(40), Some(100), false), hidden];
         let mut buf = Vec::new();
         write_csv(&mut buf, &rows, &["made by a test".into()]).unwrap();
         let text = String::from_utf8(buf).unwrap();
@@ -294,6 +351,28 @@ mod tests {
         let e = read_csv(&format!("{h}m,sex,F,2024,50,100,maybe\n")).unwrap_err();
         assert_eq!(e.field, "suppressed");
         assert!(read_csv("a,b\n1,2\n").is_err());
+        let e = read_csv(&format!(
+            "{h}m,sex,F,2024,50,100,false\nm,sex,F,2024,60,100,false\n"
+        ))
+        .unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (3, "row"));
+        assert!(e.message.contains("repeats line 2"), "{}", e.message);
+        let e = read_csv(&format!("{h}m,sex,F,2024,50,18446744073709551616,false\n")).unwrap_err();
+        assert_eq!(e.field, "denominator");
+        assert!(
+            e.message.contains("larger than the largest count"),
+            "{}",
+            e.message
+        );
+        let e = read_csv(&format!("{h}m,sex,F,2024,50,9223372036854775808,false\n")).unwrap_err();
+        assert!(
+            e.message.contains("larger than the largest count"),
+            "{}",
+            e.message
+        );
+        let e = read_csv(&format!("{h}m,sex,F\u{0}x,2024,50,100,false\n")).unwrap_err();
+        assert_eq!((e.line, e.field.as_str()), (2, "subgroup"));
+        assert!(e.message.contains("U+0000"), "{}", e.message);
         let ok = read_csv(&format!("# not suppressed\n{h}m,sex,F,2024,5,40,false\n")).unwrap();
         assert_eq!(ok.0.len(), 1);
     }

@@ -3,125 +3,235 @@
 //! For each measure, numerators and denominators are each treated as one table of cells with
 //! every additive relation a reader could use: the subgroups of a dimension add up to the
 //! overall count (the same total for every dimension), the cells of an intersection add up to
-//! the cells of its two dimensions, and sub-periods add up to the whole period. That table goes
-//! through `rise_stats::suppression`. A row is suppressed when its numerator or its denominator
-//! is hidden, and then both are left empty.
+//! the cells of its dimensions, and sub-periods (months, quarters) add up to the quarter, year
+//! or range they fall in. That table goes through `rise_stats::suppression::protect`, which
+//! also copes with what an uploaded file may hold: cells its owner already hid (kept hidden,
+//! protected as if small) and margins that do not add up (an implicit remainder, itself
+//! protected). A row is suppressed when its numerator or its denominator is hidden, and then
+//! both are left empty. Rows that repeat a (measure, dimension, subgroup, period) are all
+//! hidden: which one is right cannot be known (uploads refuse them; this is the last guard).
 
 use crate::rows::AggregateRow;
-use rise_stats::suppression::{Line, Table, suppress};
-use std::collections::HashMap;
+use rise_stats::suppression::{Cell, Line, protect};
+use std::collections::{BTreeMap, HashMap};
 
-/// Suppresses `rows` in place. Rows must carry their counts (unsuppressed input).
-/// `whole_period` names the period that the others partition, if any.
+/// Suppresses `rows` in place, whatever they hold: exact counts, counts already suppressed
+/// by their owner, or both. `whole_period` names the period that the others partition, if
+/// any (a range such as `2024-01-01..2024-06-30` needs it; calendar labels are recognised).
 pub fn suppress_rows(rows: &mut [AggregateRow], whole_period: Option<&str>) {
-    let mut by_measure: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_measure: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        by_measure.entry(r.measure.clone()).or_default().push(i);
+        by_measure.entry(r.measure.as_str()).or_default().push(i);
     }
+    let mut hide = vec![false; rows.len()];
     for idx in by_measure.values() {
-        let lines = lines_for(rows, idx, whole_period);
-        let mut hide = vec![false; idx.len()];
+        let table = MeasureTable::new(rows, idx, whole_period);
         for pick in [
             |r: &AggregateRow| r.numerator,
             |r: &AggregateRow| r.denominator,
         ] {
-            let cells: Vec<u64> = idx.iter().map(|&i| pick(&rows[i]).unwrap_or(0)).collect();
-            let table = Table {
-                cells,
-                lines: consistent(&lines, idx, rows, pick),
-            };
-            // Lines are built from the data's own structure; if a relation does not add up
-            // (it always should) it is dropped by `consistent`, and suppression cannot fail.
-            let hidden = suppress(&table).unwrap_or_else(|_| vec![true; idx.len()]);
-            for (h, x) in hide.iter_mut().zip(hidden) {
-                *h |= x;
+            let cells: Vec<Cell> = table
+                .cells
+                .iter()
+                .map(|&k| match (pick(&rows[idx[k]]), table.repeated[k]) {
+                    (Some(v), false) => Cell::Count(v),
+                    _ => Cell::Withheld,
+                })
+                .collect();
+            for (c, hidden) in protect(&cells, &table.lines).into_iter().enumerate() {
+                if hidden {
+                    for &k in &table.rows_of[c] {
+                        hide[idx[k]] = true;
+                    }
+                }
             }
         }
-        for (k, &i) in idx.iter().enumerate() {
-            if hide[k] {
-                rows[i].numerator = None;
-                rows[i].denominator = None;
-                rows[i].suppressed = true;
-            }
+    }
+    for (r, h) in rows.iter_mut().zip(hide) {
+        if h {
+            r.numerator = None;
+            r.denominator = None;
+            r.suppressed = true;
         }
     }
 }
 
-/// The additive relations among one measure's rows (indices into `idx`).
-fn lines_for(rows: &[AggregateRow], idx: &[usize], whole: Option<&str>) -> Vec<Line> {
-    let key = |k: usize| {
-        let r = &rows[idx[k]];
-        (r.dimension.as_str(), r.subgroup.as_str(), r.period.as_str())
-    };
-    let pos: HashMap<(&str, &str, &str), usize> = (0..idx.len()).map(|k| (key(k), k)).collect();
-    let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for k in 0..idx.len() {
-        let (dim, _, period) = key(k);
-        if dim != "overall" {
-            groups.entry((dim, period)).or_default().push(k);
-        }
-    }
-    let mut lines = Vec::new();
-    for (&(dim, period), members) in &groups {
-        let Some(&total) = pos.get(&("overall", "All", period)) else {
-            continue;
+/// One measure's rows as cells (in a fixed order, so the same file is always suppressed alike) (one per distinct key) and the additive lines among them.
+struct MeasureTable {
+    /// For each cell, its first row (index into the measure's `idx`).
+    cells: Vec<usize>,
+    /// For each cell, every row with its key.
+    rows_of: Vec<Vec<usize>>,
+    /// Whether a cell's key appears in more than one row.
+    repeated: Vec<bool>,
+    lines: Vec<Line>,
+}
+
+impl MeasureTable {
+    fn new(rows: &[AggregateRow], idx: &[usize], whole: Option<&str>) -> Self {
+        let key = |k: usize| {
+            let r = &rows[idx[k]];
+            (r.dimension.as_str(), r.subgroup.as_str(), r.period.as_str())
         };
-        lines.push(Line {
-            total,
-            members: members.clone(),
-        });
-        // An intersection a*b: each value x of a is the total of the cells x*y.
-        let parts: Vec<&str> = dim.split('*').collect();
-        if parts.len() == 2 {
-            for (side, part) in parts.iter().enumerate() {
-                let mut by_value: HashMap<&str, Vec<usize>> = HashMap::new();
-                for &k in members {
-                    let sub = key(k).1;
-                    if let Some(v) = sub.split('*').nth(side) {
-                        by_value.entry(v).or_default().push(k);
-                    }
-                }
-                for (v, cells) in by_value {
-                    if let Some(&t) = pos.get(&(part, v, period)) {
-                        lines.push(Line {
-                            total: t,
-                            members: cells,
-                        });
-                    }
-                }
-            }
-        }
-    }
-    if let Some(w) = whole {
-        let mut across: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        let mut pos: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        let mut cells = Vec::new();
+        let mut rows_of: Vec<Vec<usize>> = Vec::new();
         for k in 0..idx.len() {
-            let (dim, sub, period) = key(k);
-            if period != w {
-                across.entry((dim, sub)).or_default().push(k);
+            let c = *pos.entry(key(k)).or_insert_with(|| {
+                cells.push(k);
+                rows_of.push(Vec::new());
+                cells.len() - 1
+            });
+            rows_of[c].push(k);
+        }
+        let repeated = rows_of.iter().map(|r| r.len() > 1).collect();
+        let ckey = |c: usize| key(cells[c]);
+        let mut lines = Vec::new();
+
+        // Each dimension's subgroups add up to the overall count of the period.
+        let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+        for c in 0..cells.len() {
+            let (dim, _, period) = ckey(c);
+            if dim != "overall" {
+                groups.entry((dim, period)).or_default().push(c);
             }
         }
-        for ((dim, sub), members) in across {
-            if let Some(&t) = pos.get(&(dim, sub, w)) {
-                lines.push(Line { total: t, members });
+        for (&(dim, period), members) in &groups {
+            if let Some(&total) = pos.get(&("overall", "All", period)) {
+                lines.push(Line {
+                    total,
+                    members: members.clone(),
+                });
             }
+            // An intersection a*b: each value x of a is the total of the cells x*y.
+            let parts: Vec<&str> = dim.split('*').collect();
+            if parts.len() < 2 {
+                continue;
+            }
+            for (side, part) in parts.iter().enumerate() {
+                let mut by_value: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+                for &c in members {
+                    let sub = ckey(c).1;
+                    let values: Vec<&str> = sub.split('*').collect();
+                    if values.len() == parts.len() {
+                        by_value.entry(values[side]).or_default().push(c);
+                    }
+                }
+                for (v, members) in by_value {
+                    if let Some(&total) = pos.get(&(part, v, period)) {
+                        lines.push(Line { total, members });
+                    }
+                }
+            }
+        }
+
+        // Sub-periods of one kind add up to each period they fall in.
+        let mut periods: Vec<&str> = (0..cells.len()).map(|c| ckey(c).2).collect();
+        periods.sort_unstable();
+        periods.dedup();
+        let mut by_series: BTreeMap<(&str, &str), HashMap<&str, usize>> = BTreeMap::new();
+        for c in 0..cells.len() {
+            let (dim, sub, period) = ckey(c);
+            by_series.entry((dim, sub)).or_default().insert(period, c);
+        }
+        for container in &periods {
+            let mut kinds: BTreeMap<PeriodKind, Vec<&str>> = BTreeMap::new();
+            for p in &periods {
+                if p != container && within(p, container, whole) {
+                    kinds.entry(PeriodKind::of(p)).or_default().push(p);
+                }
+            }
+            for parts in kinds.values() {
+                for series in by_series.values() {
+                    let Some(&total) = series.get(container) else {
+                        continue;
+                    };
+                    let members: Vec<usize> = parts
+                        .iter()
+                        .filter_map(|p| series.get(p).copied())
+                        .collect();
+                    if !members.is_empty() {
+                        lines.push(Line { total, members });
+                    }
+                }
+            }
+        }
+        Self {
+            cells,
+            rows_of,
+            repeated,
+            lines,
         }
     }
-    lines
 }
 
-/// Keeps the lines whose members add up to their total for this kind of count.
-fn consistent(
-    lines: &[Line],
-    idx: &[usize],
-    rows: &[AggregateRow],
-    pick: fn(&AggregateRow) -> Option<u64>,
-) -> Vec<Line> {
-    let v = |k: usize| pick(&rows[idx[k]]).unwrap_or(0);
-    lines
-        .iter()
-        .filter(|l| l.members.iter().map(|&m| v(m)).sum::<u64>() == v(l.total))
-        .cloned()
-        .collect()
+/// The kinds of period label `rise analyze` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum PeriodKind {
+    Year,
+    Quarter,
+    Month,
+    Range,
+    Other,
+}
+
+impl PeriodKind {
+    fn of(label: &str) -> Self {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let b = label.as_bytes();
+        if label.len() == 4 && digits(label) {
+            PeriodKind::Year
+        } else if label.len() == 7 && digits(&label[..4]) && b[4] == b'-' && b[5] == b'Q' {
+            PeriodKind::Quarter
+        } else if label.len() == 7 && digits(&label[..4]) && b[4] == b'-' && digits(&label[5..]) {
+            PeriodKind::Month
+        } else if span(label).is_some() && label.contains("..") {
+            PeriodKind::Range
+        } else {
+            PeriodKind::Other
+        }
+    }
+}
+
+/// First and last day of a period label, as ISO text (which orders like the dates).
+fn span(label: &str) -> Option<(String, String)> {
+    if let Some((a, b)) = label.split_once("..") {
+        let iso = |s: &str| s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        return (iso(a) && iso(b)).then(|| (a.to_string(), b.to_string()));
+    }
+    let y = label.get(..4)?;
+    match label.get(4..) {
+        Some("") => Some((format!("{y}-01-01"), format!("{y}-12-31"))),
+        Some(rest) if rest.starts_with("-Q") => {
+            let q: u32 = rest[2..].parse().ok().filter(|q| (1..=4).contains(q))?;
+            Some((
+                format!("{y}-{:02}-01", 3 * q - 2),
+                format!("{y}-{:02}-31", 3 * q),
+            ))
+        }
+        Some(rest) => {
+            let m: u32 = rest.strip_prefix('-')?.parse().ok()?;
+            Some((format!("{y}-{m:02}-01"), format!("{y}-{m:02}-31")))
+        }
+        None => None,
+    }
+}
+
+/// Whether period `p` is part of period `container`: inside it, or, for a range (whose edge
+/// months are partial but keep their calendar label), overlapping it. Labels that are not
+/// dates are parts of the named whole period only.
+fn within(p: &str, container: &str, whole: Option<&str>) -> bool {
+    let (pk, ck) = (PeriodKind::of(p), PeriodKind::of(container));
+    if pk == PeriodKind::Other || ck == PeriodKind::Other {
+        return whole == Some(container) && pk != ck;
+    }
+    let (Some((ps, pe)), Some((cs, ce))) = (span(p), span(container)) else {
+        return false;
+    };
+    match ck {
+        PeriodKind::Range => pk != PeriodKind::Range && ps <= ce && pe >= cs,
+        _ => ps >= cs && pe <= ce,
+    }
 }
 
 #[cfg(test)]
@@ -173,5 +283,99 @@ mod tests {
             rows[1].suppressed || rows[0].suppressed,
             "a complement in the period line"
         );
+    }
+
+    fn row(dim: &str, sub: &str, period: &str, n: Option<u64>, d: Option<u64>) -> AggregateRow {
+        AggregateRow {
+            measure: "m".into(),
+            dimension: dim.into(),
+            subgroup: sub.into(),
+            period: period.into(),
+            numerator: n,
+            denominator: d,
+            suppressed: n.is_none() || d.is_none(),
+        }
+    }
+
+    fn shown(rows: &[AggregateRow]) -> Vec<&str> {
+        rows.iter()
+            .filter(|r| !r.suppressed)
+            .map(|r| r.subgroup.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn a_duplicate_row_hides_its_key_and_the_complement() {
+        let mut rows = vec![
+            row("overall", "All", "2024", Some(100), Some(300)),
+            row("sex", "Female", "2024", Some(5), Some(150)),
+            row("sex", "Male", "2024", Some(95), Some(150)),
+            row("sex", "Female", "2024", Some(50), Some(150)),
+        ];
+        suppress_rows(&mut rows, None);
+        assert_eq!(shown(&rows), ["All"]);
+    }
+
+    #[test]
+    fn subgroups_that_fall_short_of_the_overall_leave_nothing_to_subtract() {
+        let mut rows = vec![
+            row("overall", "All", "2024", Some(100), Some(300)),
+            row("sex", "Female", "2024", Some(5), Some(149)),
+            row("sex", "Male", "2024", Some(94), Some(150)),
+        ];
+        suppress_rows(&mut rows, None);
+        assert_eq!(shown(&rows), ["All"], "Male would put Female at 5 or 6");
+    }
+
+    #[test]
+    fn a_cell_left_empty_by_its_owner_gets_its_complement() {
+        let mut rows = vec![
+            row("overall", "All", "2024", Some(100), Some(300)),
+            row("sex", "Female", "2024", None, None),
+            row("sex", "Male", "2024", Some(95), Some(150)),
+        ];
+        suppress_rows(&mut rows, None);
+        assert_eq!(shown(&rows), ["All"]);
+        // Properly complemented files lose nothing more.
+        let mut rows = vec![
+            row("overall", "All", "2024", Some(100), Some(300)),
+            row("race", "A", "2024", None, None),
+            row("race", "B", "2024", None, None),
+            row("race", "C", "2024", Some(60), Some(200)),
+        ];
+        suppress_rows(&mut rows, None);
+        assert_eq!(shown(&rows), ["All", "C"]);
+    }
+
+    #[test]
+    fn intersections_are_protected_without_an_overall_row() {
+        let mut rows = vec![
+            row("sex", "F", "2024", Some(50), Some(100)),
+            row("sex*race", "F*A", "2024", Some(4), Some(40)),
+            row("sex*race", "F*B", "2024", Some(46), Some(60)),
+        ];
+        suppress_rows(&mut rows, None);
+        assert_eq!(shown(&rows), ["F"]);
+    }
+
+    #[test]
+    fn months_add_up_to_quarters_and_years_alike() {
+        let mut rows = vec![
+            row("overall", "All", "2024-Q1", Some(100), Some(300)),
+            row("overall", "All", "2024-01", Some(5), Some(100)),
+            row("overall", "All", "2024-02", Some(45), Some(100)),
+            row("overall", "All", "2024-03", Some(50), Some(100)),
+        ];
+        suppress_rows(&mut rows, None);
+        assert!(rows[1].suppressed);
+        assert!(
+            rows[0].suppressed || rows[2].suppressed || rows[3].suppressed,
+            "a complement among the quarter and its months"
+        );
+        assert!(within("2023-11", "2023-11-15..2024-02-10", None));
+        assert!(!within("2024-03", "2023-11-15..2024-02-10", None));
+        assert!(within("2024-05", "2024-Q2", None) && !within("2024-07", "2024-Q2", None));
+        assert!(within("2024-Q3", "2024", None) && !within("2025-Q1", "2024", None));
+        assert!(within("H1", "2024", Some("2024")) && !within("H1", "2024", None));
     }
 }

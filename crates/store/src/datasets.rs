@@ -7,6 +7,7 @@ use crate::{Result, Store, StoreError, now};
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::fmt::Write;
 
 /// A data set to store.
 #[derive(Debug, Clone)]
@@ -34,6 +35,39 @@ fn dataset(r: &AnyRow) -> Result<Dataset> {
         unsuppressed: flag != 0,
         uploaded_at: r.try_get("uploaded_at")?,
     })
+}
+
+/// The most rows one data set may have (documented in docs/platform.md).
+pub const MAX_DATASET_ROWS: usize = rise_aggregate::rows::MAX_ROWS;
+
+/// Rows per INSERT: 8 values each stays under both databases' limits on bound values
+/// (SQLite 32,766, PostgreSQL 65,535).
+const ROWS_PER_INSERT: usize = 2_000;
+
+/// `INSERT INTO aggregates … VALUES (…), (…)` for `n` rows.
+fn insert_rows(n: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO aggregates (dataset_id, measure, dimension, subgroup, period, numerator, denominator, suppressed) VALUES ",
+    );
+    for i in 0..n {
+        let b = i * 8;
+        if i > 0 {
+            sql.push(',');
+        }
+        let _ = write!(
+            sql,
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8
+        );
+    }
+    sql
 }
 
 fn count(v: Option<u64>) -> Option<i64> {
@@ -67,6 +101,15 @@ impl Store {
                 "The file holds no aggregate rows.",
             ));
         }
+        if d.rows.len() > MAX_DATASET_ROWS {
+            return Err(StoreError::invalid(
+                "file",
+                format!(
+                    "The file holds {} rows; a data set may have at most {MAX_DATASET_ROWS}.",
+                    d.rows.len()
+                ),
+            ));
+        }
         let suppressed = d.rows.iter().filter(|r| r.suppressed).count() as i64;
         let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
@@ -95,19 +138,30 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        for r in &d.rows {
-            sqlx::query("INSERT INTO aggregates (dataset_id, measure, dimension, subgroup, period, numerator, denominator, suppressed)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(ds.id)
-                .bind(&r.measure)
-                .bind(&r.dimension)
-                .bind(&r.subgroup)
-                .bind(&r.period)
-                .bind(count(r.numerator))
-                .bind(count(r.denominator))
-                .bind(i64::from(r.suppressed))
-                .execute(&mut *tx)
-                .await?;
+        // Many rows to a statement: one INSERT a row made a million-row upload hold the
+        // write lock for half a minute.
+        let full = insert_rows(ROWS_PER_INSERT);
+        for chunk in d.rows.chunks(ROWS_PER_INSERT) {
+            // Only the full-size statement is worth keeping prepared.
+            let short;
+            let mut q = if chunk.len() == ROWS_PER_INSERT {
+                sqlx::query(&full)
+            } else {
+                short = insert_rows(chunk.len());
+                sqlx::query(&short).persistent(false)
+            };
+            for r in chunk {
+                q = q
+                    .bind(ds.id)
+                    .bind(&r.measure)
+                    .bind(&r.dimension)
+                    .bind(&r.subgroup)
+                    .bind(&r.period)
+                    .bind(count(r.numerator))
+                    .bind(count(r.denominator))
+                    .bind(i64::from(r.suppressed));
+            }
+            q.execute(&mut *tx).await?;
         }
         audit::record(&mut tx, actor, "upload", "dataset", ds.id, NONE, Some(&ds)).await?;
         tx.commit().await?;

@@ -29,7 +29,7 @@ mod users;
 pub mod model;
 
 pub use adoption::{Adopter, AdoptionStatus};
-pub use datasets::NewDataset;
+pub use datasets::{MAX_DATASET_ROWS, NewDataset};
 pub use error::{FieldError, Result, StoreError};
 pub use framework::FrameworkFile;
 pub use users::{SESSION_SECONDS, Session, password_hash, password_matches};

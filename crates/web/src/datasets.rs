@@ -8,6 +8,8 @@ use rise_aggregate::suppress::suppress_rows;
 use rise_store::model::Dataset;
 use rise_store::{NewDataset, StoreError};
 use serde::Serialize;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 /// Why an upload was refused: the form field to show it next to, and the message (which names
 /// the file, line and column).
@@ -62,6 +64,42 @@ pub fn prepare(
             ),
         ));
     }
+    let described_in = if measures.is_some() {
+        "measures.json".to_string()
+    } else {
+        file.to_string()
+    };
+    let mut ids = std::collections::HashSet::new();
+    for m in &infos {
+        if !ids.insert(m.id.as_str()) {
+            return Err(refuse(
+                "measures",
+                format!(
+                    "{described_in}: measure '{}' is described twice; each measure id must be unique",
+                    m.id
+                ),
+            ));
+        }
+        let texts = [&m.id, &m.title, &m.steward, &m.description];
+        if texts
+            .iter()
+            .any(|t| t.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            return Err(refuse(
+                "measures",
+                format!(
+                    "{described_in}: measure '{}' holds a control character",
+                    m.id.escape_debug()
+                ),
+            ));
+        }
+        if m.id.trim().is_empty() {
+            return Err(refuse(
+                "measures",
+                format!("{described_in}: a measure has an empty id"),
+            ));
+        }
+    }
     if let Some(r) = rows
         .iter()
         .find(|r| !infos.iter().any(|m| m.id == r.measure))
@@ -101,17 +139,39 @@ pub struct DatasetView {
 }
 
 /// Data set `id` of `org_id`; `suppress` for anyone outside the member, who then sees the
-/// counts as the coalition's suppression rule leaves them even if the member uploaded exact
-/// ones.
+/// counts as the coalition's suppression rule leaves them whatever the file said of itself.
+///
+/// Data sets never change once stored, so a view is computed once (off the async workers:
+/// a million rows take a while to suppress and rank) and kept in [`Views`].
 pub async fn load(
     state: &Shared,
     org_id: i64,
     id: i64,
     suppress: bool,
-) -> Result<DatasetView, StoreError> {
+) -> Result<Arc<DatasetView>, StoreError> {
+    // Asking the store first keeps the organization check of every query (a cached view of
+    // another member's data set is never handed out for a wrong `org_id`).
     let dataset = state.store.dataset(org_id, id).await?;
+    let key = (org_id, id, suppress);
+    if let Some(v) = state.views.get(key) {
+        return Ok(v);
+    }
     let records = state.store.aggregates(org_id, id).await?;
     let measures = state.store.dataset_measures(org_id, id).await?;
+    let view = tokio::task::spawn_blocking(move || compute(dataset, records, measures, suppress))
+        .await
+        .map_err(|e| StoreError::Config(format!("a data-set view failed: {e}")))?;
+    let view = Arc::new(view);
+    state.views.put(key, view.clone());
+    Ok(view)
+}
+
+fn compute(
+    dataset: Dataset,
+    records: Vec<rise_store::model::AggregateRecord>,
+    measures: Vec<rise_store::model::MeasureRecord>,
+    suppress: bool,
+) -> DatasetView {
     let mut rows: Vec<AggregateRow> = records
         .into_iter()
         .map(|r| AggregateRow {
@@ -125,7 +185,7 @@ pub async fn load(
         })
         .collect();
     let period = whole_period(rows.iter().map(|r| r.period.as_str()));
-    if suppress && dataset.unsuppressed {
+    if suppress {
         suppress_rows(&mut rows, period.as_deref());
     }
     let measures: Vec<MeasureInfo> = measures
@@ -143,14 +203,46 @@ pub async fn load(
         Some(p) => inequities(&rows, &measures, p, 123_456),
         None => Vec::new(),
     };
-    Ok(DatasetView {
+    DatasetView {
         suppressed_view: suppress || !dataset.unsuppressed,
         dataset,
         measures,
         rows,
         period,
         inequities,
-    })
+    }
+}
+
+/// Data-set views lately computed, newest last, up to [`Views::ROWS`] rows in all.
+#[derive(Default)]
+pub struct Views {
+    recent: Mutex<VecDeque<((i64, i64, bool), Arc<DatasetView>)>>,
+}
+
+impl Views {
+    /// Rows kept in all (about 150 bytes each).
+    const ROWS: usize = 2_000_000;
+
+    fn get(&self, key: (i64, i64, bool)) -> Option<Arc<DatasetView>> {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let at = recent.iter().position(|(k, _)| *k == key)?;
+        let hit = recent.remove(at)?;
+        let view = hit.1.clone();
+        recent.push_back(hit);
+        Some(view)
+    }
+
+    fn put(&self, key: (i64, i64, bool), view: Arc<DatasetView>) {
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.retain(|(k, _)| *k != key);
+        recent.push_back((key, view));
+        let mut rows: usize = recent.iter().map(|(_, v)| v.rows.len()).sum();
+        while rows > Self::ROWS && recent.len() > 1 {
+            if let Some((_, old)) = recent.pop_front() {
+                rows -= old.rows.len();
+            }
+        }
+    }
 }
 
 /// The period the others partition. `rise analyze` labels a calendar year `2024` and its
@@ -228,6 +320,22 @@ mod tests {
         );
         let e = prepare("B", "", "agg.csv", other.as_bytes(), None).unwrap_err();
         assert!(e.message.contains("measure 'z'"));
+        let twice = format!(
+            "# {}\n# {}\n{HEADER}m,overall,All,2024,40,100,false\n",
+            measure_line(),
+            measure_line()
+        );
+        let e = prepare("B", "", "agg.csv", twice.as_bytes(), None).unwrap_err();
+        assert_eq!(e.field, "measures");
+        assert!(e.message.contains("described twice"), "{}", e.message);
+        let nul = br#"[{"id":"m","title":"a\u0000b","steward":"","higher_is_better":true,"description":""}]"#;
+        let e = prepare("B", "", "agg.csv", bare.as_bytes(), Some(nul)).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("measures.json: measure 'm' holds a control"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct AppState {
     pub(crate) public: cache::Ttl<pages::public::Summary>,
     /// Each member's `/org` page as computed at a write generation (see [`cache::Generations`]).
     pub(crate) org_pages: cache::Generations<i64, pages::member::OrgPage>,
+    /// Data-set views lately computed (data sets never change once stored).
+    pub(crate) views: datasets::Views,
 }
 
 impl AppState {
@@ -48,13 +50,14 @@ impl AppState {
             secure_cookies,
             public: cache::Ttl::new(std::time::Duration::from_secs(1)),
             org_pages: cache::Generations::default(),
+            views: datasets::Views::default(),
         }
     }
 }
 
-/// The largest upload accepted (an aggregate file with intersections and monthly periods runs
-/// to a few MB).
-const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
+/// The largest upload accepted: a data set of the most rows a data set may have
+/// ([`rise_store::MAX_DATASET_ROWS`], about 31 MB of CSV) with room to spare.
+const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 
 /// Shared state.
 pub type Shared = Arc<AppState>;

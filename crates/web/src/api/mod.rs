@@ -445,9 +445,8 @@ async fn dataset(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let (_, org_id) = caller.member()?;
-    Ok(Json(json!(
-        crate::datasets::load(&state, org_id, id, false).await?
-    )))
+    let view = crate::datasets::load(&state, org_id, id, false).await?;
+    Ok(Json(json!(view.as_ref())))
 }
 
 async fn plans(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -562,9 +561,8 @@ async fn member_dataset(
     Path((org_id, id)): Path<(i64, i64)>,
 ) -> ApiResult<Json<Value>> {
     caller.staff()?;
-    Ok(Json(json!(
-        crate::datasets::load(&state, org_id, id, true).await?
-    )))
+    let view = crate::datasets::load(&state, org_id, id, true).await?;
+    Ok(Json(json!(view.as_ref())))
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use rise_aggregate::report::{Findings, findings};
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization};
+use std::sync::Arc;
 
 #[derive(Template)]
 #[template(path = "datasets.html")]
@@ -200,7 +201,7 @@ pub struct PlanLink {
 struct DatasetPage {
     chrome: Chrome,
     org: Organization,
-    view: DatasetView,
+    view: Arc<DatasetView>,
     findings: String,
     /// The largest inequities distinguishable from chance, each with a link to plan for it
     /// (none for staff).
@@ -208,7 +209,12 @@ struct DatasetPage {
     staff: bool,
 }
 
-fn dataset_page(viewer: &Viewer, org: Organization, view: DatasetView, staff: bool) -> DatasetPage {
+fn dataset_page(
+    viewer: &Viewer,
+    org: Organization,
+    view: Arc<DatasetView>,
+    staff: bool,
+) -> DatasetPage {
     let period = view.period.clone().unwrap_or_default();
     // Members get the largest inequities with a button to plan for each, so the fragment
     // leaves its own list out for them.

@@ -176,7 +176,7 @@ async fn new_plan_page(
         .or(datasets.first())
         .cloned();
     let choices = match &dataset {
-        Some(d) => choices(&load(state, org_id, d.id, false).await?, &form.inequity),
+        Some(d) => choices(&*load(state, org_id, d.id, false).await?, &form.inequity),
         None => Vec::new(),
     };
     Ok(NewPlanPage {
@@ -355,7 +355,7 @@ pub async fn show(
         chrome: Chrome::new(&viewer, "Action plan"),
         org,
         row,
-        dataset: view.dataset,
+        dataset: view.dataset.clone(),
         chart,
         statuses: PlanStatus::ALL
             .iter()

@@ -322,3 +322,70 @@ fn a_member_uploads_through_the_api_and_sees_its_inequities() {
         "Controlling high blood pressure"
     );
 }
+
+/// The three ways a hidden count of 1–10 could be worked out from what staff saw (issue 11):
+/// a repeated row, subgroups that do not add up, and a cell left empty without a complement.
+#[test]
+fn no_small_count_can_be_worked_out_by_staff() {
+    let site = Site::start();
+    let api = Api::new(&site, Some(&site.tokens[3]));
+    let measure =
+        rise_aggregate::rows::measure_comments(&crate::sample_dataset(false).measures).remove(0);
+    let header = "measure,dimension,subgroup,period,numerator,denominator,suppressed";
+    let file = |flag: &str, body: &str| format!("# {measure}\n{flag}{header}\n{body}");
+    // A repeated (measure, dimension, subgroup, period) is refused, naming both lines.
+    let repeated = file(
+        "# not suppressed\n",
+        "bp,overall,All,2024,100,300,false\nbp,sex,Female,2024,5,150,false\n\
+         bp,sex,Male,2024,95,150,false\nbp,sex,Female,2024,50,150,false\n",
+    );
+    let (status, e) = api.send(
+        Method::POST,
+        "/org/datasets",
+        &json!({"label": "twice", "aggregates_csv": repeated}),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let message = e["error"]["fields"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        message.contains("line 7") && message.contains("repeats line 5"),
+        "{e}"
+    );
+
+    let staff = Api::new(&site, Some(&site.tokens[1]));
+    let seen_by_staff = |csv: String| {
+        let (status, created) = api.send(
+            Method::POST,
+            "/org/datasets",
+            &json!({"label": "probe", "aggregates_csv": csv}),
+        );
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let (_, seen) = staff.get(&format!(
+            "/coalition/members/{}/datasets/{}",
+            site.org_a, created["id"]
+        ));
+        let shown: Vec<String> = seen["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| !r["numerator"].is_null())
+            .map(|r| r["subgroup"].as_str().unwrap().to_string())
+            .collect();
+        shown
+    };
+    // Female 5/149 and Male 94/150 of 100/300: Male would put Female at 5 or 6.
+    let short = file(
+        "# not suppressed\n",
+        "bp,overall,All,2024,100,300,false\nbp,sex,Female,2024,5,149,false\n\
+         bp,sex,Male,2024,94,150,false\n",
+    );
+    assert_eq!(seen_by_staff(short), ["All"]);
+    // A file that says it is suppressed, with Female left empty and no complement.
+    let bare = file(
+        "",
+        "bp,overall,All,2024,100,300,false\nbp,sex,Female,2024,,,true\n\
+         bp,sex,Male,2024,95,150,false\n",
+    );
+    assert_eq!(seen_by_staff(bare), ["All"]);
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the aggregate crate.
+
+#![allow(clippy::unwrap_used)]
+
+mod suppression;
