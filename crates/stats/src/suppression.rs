@@ -436,11 +436,9 @@ impl Work {
         let mut lo = vec![0i128; n];
         let mut hi = vec![INF; n];
         for i in 0..n {
-            if !self.hidden[i] {
-                if let Some(v) = self.value(i) {
-                    lo[i] = i128::from(v);
-                    hi[i] = i128::from(v);
-                }
+            if let (false, Some(v)) = (self.hidden[i], self.value(i)) {
+                lo[i] = i128::from(v);
+                hi[i] = i128::from(v);
             }
         }
         let mut queued = vec![true; self.lines.len()];

@@ -213,17 +213,20 @@ fn compute(
     }
 }
 
+/// Which view: organization, data set, suppressed.
+type ViewKey = (i64, i64, bool);
+
 /// Data-set views lately computed, newest last, up to [`Views::ROWS`] rows in all.
 #[derive(Default)]
 pub struct Views {
-    recent: Mutex<VecDeque<((i64, i64, bool), Arc<DatasetView>)>>,
+    recent: Mutex<VecDeque<(ViewKey, Arc<DatasetView>)>>,
 }
 
 impl Views {
     /// Rows kept in all (about 150 bytes each).
     const ROWS: usize = 2_000_000;
 
-    fn get(&self, key: (i64, i64, bool)) -> Option<Arc<DatasetView>> {
+    fn get(&self, key: ViewKey) -> Option<Arc<DatasetView>> {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let at = recent.iter().position(|(k, _)| *k == key)?;
         let hit = recent.remove(at)?;
@@ -232,7 +235,7 @@ impl Views {
         Some(view)
     }
 
-    fn put(&self, key: (i64, i64, bool), view: Arc<DatasetView>) {
+    fn put(&self, key: ViewKey, view: Arc<DatasetView>) {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         recent.retain(|(k, _)| *k != key);
         recent.push_back((key, view));

@@ -12,6 +12,8 @@ use rise_aggregate::suppress::suppress_rows;
 use std::collections::HashMap;
 
 type Key = (String, String, String);
+/// What a viewer sees of a row: numerator and denominator.
+type Seen = (Option<u64>, Option<u64>);
 
 /// A population: counts by sex × race × quarter, with what happens to each row of its file.
 #[derive(Debug, Clone)]
@@ -153,9 +155,9 @@ const INF: i64 = i64::MAX / 4;
 /// 1–10 whose upper bound is at most 10.
 fn pinned(
     truth: &HashMap<Key, (u64, u64)>,
-    seen: &HashMap<Key, (Option<u64>, Option<u64>)>,
+    seen: &HashMap<Key, Seen>,
     pick: fn((u64, u64)) -> u64,
-    pick_seen: fn((Option<u64>, Option<u64>)) -> Option<u64>,
+    pick_seen: fn(Seen) -> Option<u64>,
 ) -> Vec<String> {
     let keys: Vec<Key> = truth.keys().cloned().collect();
     let index: HashMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (k, i)).collect();
@@ -266,7 +268,7 @@ proptest! {
             kept.insert(key.clone(), (*n, *d));
         }
         suppress_rows(&mut rows, Some("2024"));
-        let seen: HashMap<Key, (Option<u64>, Option<u64>)> = rows
+        let seen: HashMap<Key, Seen> = rows
             .iter()
             .map(|r| ((r.dimension.clone(), r.subgroup.clone(), r.period.clone()), (r.numerator, r.denominator)))
             .collect();
