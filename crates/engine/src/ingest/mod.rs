@@ -60,7 +60,8 @@ impl Format {
     }
 }
 
-/// Recognises a folder's format from the files in it.
+/// Recognises a folder's format from the files in it. A folder with the marks of two formats
+/// (FHIR files beside an OMOP `person.csv`, say) is refused rather than guessed at.
 pub fn detect(dir: &Path) -> Result<Format> {
     if !dir.is_dir() {
         return Err(EngineError::file(
@@ -68,8 +69,9 @@ pub fn detect(dir: &Path) -> Result<Format> {
             "is not a folder (rise analyze reads a folder of tables)",
         ));
     }
+    let mut found: Vec<(Format, Vec<String>)> = Vec::new();
     if dir.join("patients.parquet").is_file() {
-        return Ok(Format::CanonicalParquet);
+        found.push((Format::CanonicalParquet, vec!["patients.parquet".into()]));
     }
     let patients = dir.join("patients.csv");
     if patients.is_file() {
@@ -78,27 +80,55 @@ pub fn detect(dir: &Path) -> Result<Format> {
             .split(',')
             .map(|c| c.trim().trim_matches('"'))
             .collect();
-        if cols.contains(&"patient_id") {
-            return Ok(Format::CanonicalCsv);
+        let format = if cols.contains(&"patient_id") {
+            Format::CanonicalCsv
+        } else if cols.contains(&"id") && cols.contains(&"birthdate") {
+            Format::Synthea
+        } else {
+            return Err(EngineError::file(
+                patients.display().to_string(),
+                "header is neither canonical (patient_id, …) nor Synthea (Id, BIRTHDATE, …); name the format with --format",
+            ));
+        };
+        found.push((format, vec!["patients.csv".into()]));
+    }
+    if let Some(person) = omop::person_file(dir) {
+        found.push((Format::Omop, vec![person]));
+    }
+    let fhir = fhir::file_names(dir);
+    if !fhir.is_empty() {
+        found.push((Format::Fhir, fhir));
+    }
+    match found.as_slice() {
+        [] => Err(EngineError::file(
+            dir.display().to_string(),
+            "found no patients.parquet, patients.csv, person.csv (OMOP) or FHIR files (*.ndjson, *.json); is this the folder of an export?",
+        )),
+        [(format, _)] => Ok(*format),
+        several => {
+            let seen: Vec<String> = several
+                .iter()
+                .map(|(format, names)| format!("{} ({})", list(names), format.label()))
+                .collect();
+            Err(EngineError::file(
+                dir.display().to_string(),
+                format!(
+                    "holds the files of more than one format: {}; name the one to read with --format (parquet, csv, synthea, fhir or omop)",
+                    seen.join("; ")
+                ),
+            ))
         }
-        if cols.contains(&"id") && cols.contains(&"birthdate") {
-            return Ok(Format::Synthea);
-        }
-        return Err(EngineError::file(
-            patients.display().to_string(),
-            "header is neither canonical (patient_id, …) nor Synthea (Id, BIRTHDATE, …); name the format with --format",
-        ));
     }
-    if omop::looks_like_omop(dir) {
-        return Ok(Format::Omop);
+}
+
+/// A few file names for a message: `a, b, c and 5 more`.
+fn list(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = names[..names.len().min(SHOWN)].join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
     }
-    if fhir::looks_like_fhir(dir) {
-        return Ok(Format::Fhir);
-    }
-    Err(EngineError::file(
-        dir.display().to_string(),
-        "found no patients.parquet, patients.csv, person.csv (OMOP) or FHIR files (*.ndjson, *.json); is this the folder of an export?",
-    ))
+    text
 }
 
 /// What ingestion produced.

@@ -49,9 +49,11 @@ fn tables(dir: &Path) -> Result<HashMap<String, PathBuf>> {
     Ok(out)
 }
 
-/// Whether a folder holds an OMOP `person` table.
-pub fn looks_like_omop(dir: &Path) -> bool {
-    tables(dir).is_ok_and(|t| t.contains_key("person"))
+/// The file name of a folder's OMOP `person` table, if it has one.
+pub fn person_file(dir: &Path) -> Option<String> {
+    let tables = tables(dir).ok()?;
+    let path = tables.get("person")?;
+    Some(path.file_name()?.to_string_lossy().to_string())
 }
 
 /// A concept from `concept.csv`.
