@@ -239,20 +239,42 @@ fn quality_notes(q: &Quality, ing: &ingest::Ingested) -> Vec<QualityNote> {
             warn: false,
         });
     }
+    if ing.repeated.files.is_empty() {
+        notes.push(QualityNote {
+            label: "Repeated patient ids".into(),
+            value: "0".into(),
+            detail: "every patient has one record".into(),
+            warn: false,
+        });
+    }
+    for s in &ing.repeated.files {
+        notes.push(QualityNote {
+            label: format!("Repeated patient ids in {}", file_name(&s.file)),
+            value: s.count.to_string(),
+            detail: format!(
+                "each patient's first record is counted, later ones are left out; first: {}",
+                s.first
+            ),
+            warn: true,
+        });
+    }
     // One note per file with bad records, each with the first reason, so an analyst can find
     // and fix them.
     for s in &ing.skipped.files {
-        let name = std::path::Path::new(&s.file)
-            .file_name()
-            .map_or(s.file.clone(), |n| n.to_string_lossy().to_string());
         notes.push(QualityNote {
-            label: format!("Records skipped in {name}"),
+            label: format!("Records skipped in {}", file_name(&s.file)),
             value: s.count.to_string(),
             detail: format!("first: {}", s.first),
             warn: true,
         });
     }
     notes
+}
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or(path.to_string(), |n| n.to_string_lossy().to_string())
 }
 
 fn summary(
@@ -279,6 +301,14 @@ fn summary(
         eprintln!(
             "Skipped {} bad records (see the report's data-quality section); --strict stops at the first.",
             ing.skipped.total()
+        );
+    }
+    let repeated = ing.repeated.total();
+    if repeated > 0 {
+        let first = ing.repeated.files.first().map_or("", |s| s.first.as_str());
+        eprintln!(
+            "Left out {repeated} repeated patient id{} (each patient's first record is counted; first: {first}); --strict stops at the first.",
+            if repeated == 1 { "" } else { "s" }
         );
     }
     let top: Vec<&Inequity> = ranked

@@ -198,7 +198,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
-    /// Stop at the first bad record instead of skipping and counting it.
+    /// Stop at the first bad record (or repeated patient id) instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
 

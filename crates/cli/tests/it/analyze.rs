@@ -230,3 +230,70 @@ fn measures_lists_the_library() {
     assert!(r.stdout.lines().count() >= 12);
     assert!(r.stdout.contains("bp_control") && r.stdout.contains("CMS165"));
 }
+
+/// The canonical CSV fixture of the engine's tests, copied, with patient `a2` listed twice.
+fn canonical_with_a_repeated_patient() -> tempfile::TempDir {
+    let fixture = crate::support::repo_root().join("crates/engine/tests/it/fixtures/canonical");
+    let data = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, data.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let patients = data.path().join("patients.csv");
+    let mut text = std::fs::read_to_string(&patients).unwrap();
+    text.push_str("a2,1970-02-10,,F,white,nonhispanic,,English,90002,Medicaid,20000\n");
+    std::fs::write(&patients, text).unwrap();
+    data
+}
+
+#[test]
+fn repeated_patient_ids_are_a_counted_warning_or_stop_a_strict_run() {
+    let data = canonical_with_a_repeated_patient();
+    let d = data.path().to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    let r = run(&[
+        "analyze",
+        d,
+        "--out",
+        o,
+        "--period",
+        "2024",
+        "--no-suppression",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Analysed 6 patients"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 repeated patient id") && r.stderr.contains("patients.csv:8"),
+        "{}",
+        r.stderr
+    );
+    let report = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap();
+    assert!(
+        report.contains("Repeated patient ids in patients.csv") && report.contains("a2"),
+        "the report's data-quality section names the repeated id"
+    );
+    // The first record of a2 (male) is the one counted.
+    let text = std::fs::read_to_string(out_dir.path().join("aggregates.csv")).unwrap();
+    let (rows, _) = rise_aggregate::rows::read_csv(&text).unwrap();
+    let sex = |s: &str| {
+        rows.iter()
+            .find(|r| {
+                r.measure == "bp_control"
+                    && r.dimension == "sex"
+                    && r.subgroup == s
+                    && r.period == "2024"
+            })
+            .and_then(|r| r.denominator)
+    };
+    assert_eq!((sex("Female"), sex("Male")), (Some(2), Some(3)));
+    let strict = tempfile::tempdir().unwrap();
+    let s = strict.path().to_str().unwrap();
+    let r = run(&["analyze", d, "--out", s, "--period", "2024", "--strict"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("patients.csv:8: patient_id:") && r.stderr.contains("'a2'"),
+        "{}",
+        r.stderr
+    );
+}

@@ -89,7 +89,7 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         ));
     }
     let mut r = Reader {
-        out: CanonicalWriter::create(work)?,
+        out: CanonicalWriter::for_input(work, opts)?,
         facts: Facts::default(),
         skipped: SkipLog::default(),
         strict: opts.strict,
@@ -108,12 +108,15 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         ));
     }
     let skipped = std::mem::take(&mut r.skipped);
+    let repeated = r.out.patients.take_repeated();
     let rows = r.out.finish()?;
     Ok(Ingested {
         dir: work.to_path_buf(),
         format: Format::Fhir,
         rows: rows.into_iter().map(Some).collect(),
         skipped,
+        repeated,
+        patients: None,
     })
 }
 
@@ -542,21 +545,26 @@ impl Reader {
         let zip = p.address.iter().find_map(|a| a.postal_code.as_deref());
         let race_ethnicity = demo::race_ethnicity(race, ethnicity);
         self.patients += 1;
-        self.out.patients.push(&[
-            Cell::Str(Some(pid)),
-            Cell::Date(birth),
-            Cell::Date(death),
-            Cell::Str(Some(demo::sex(p.gender.as_deref().unwrap_or("")))),
-            Cell::Str(Some(race)),
-            Cell::Str(Some(ethnicity)),
-            Cell::Str(Some(&race_ethnicity)),
-            Cell::Str(Some(language)),
-            Cell::Str(zip),
-            Cell::Str(Some(self.facts.payer_of(pid).unwrap_or("Unknown"))),
-            Cell::Num(self.facts.income_of(pid)),
-            Cell::Str(Some(&race_source)),
-            Cell::Str(Some(&eth_source)),
-        ])
+        self.out.patients.push_patient(
+            &[
+                Cell::Str(Some(pid)),
+                Cell::Date(birth),
+                Cell::Date(death),
+                Cell::Str(Some(demo::sex(p.gender.as_deref().unwrap_or("")))),
+                Cell::Str(Some(race)),
+                Cell::Str(Some(ethnicity)),
+                Cell::Str(Some(&race_ethnicity)),
+                Cell::Str(Some(language)),
+                Cell::Str(zip),
+                Cell::Str(Some(self.facts.payer_of(pid).unwrap_or("Unknown"))),
+                Cell::Num(self.facts.income_of(pid)),
+                Cell::Str(Some(&race_source)),
+                Cell::Str(Some(&eth_source)),
+            ],
+            at.file,
+            &at.place,
+            "id",
+        )
     }
 }
 

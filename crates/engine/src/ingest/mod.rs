@@ -1,6 +1,9 @@
 //! Readers: from what a member's systems export to the canonical tables, as Parquet files in a
 //! working folder. Each reader streams its input; a bad record is skipped and counted (or, with
-//! `strict`, stops the run) with its file, line (or resource id) and field.
+//! `strict`, stops the run) with its file, line (or resource id) and field. A patient id read a
+//! second time is counted the same way and its record left out, so every later step sees one
+//! record per patient (the writer checks, [`writer::TableWriter::push_patient`]; canonical
+//! Parquet, read in place, is checked by itself).
 
 mod canonical;
 mod facts;
@@ -143,6 +146,23 @@ pub struct Ingested {
     pub rows: Vec<Option<u64>>,
     /// Records skipped because they were bad.
     pub skipped: SkipLog,
+    /// Patient records left out because their patient id was read before (each patient's
+    /// first record is kept).
+    pub repeated: SkipLog,
+    /// Where the patients table is when not in `dir`: canonical Parquet with repeated ids is
+    /// read in place, but its patients from a copy in the working folder without them.
+    #[serde(skip)]
+    pub patients: Option<PathBuf>,
+}
+
+impl Ingested {
+    /// The Parquet file of a canonical table (which may not exist: an empty table).
+    pub fn table_path(&self, table: Table) -> PathBuf {
+        match (&self.patients, table) {
+            (Some(p), Table::Patients) => p.clone(),
+            _ => self.dir.join(format!("{}.parquet", table.name())),
+        }
+    }
 }
 
 /// Options of ingestion.
@@ -155,15 +175,7 @@ pub struct Options {
 /// Reads `input` (of `format`) into canonical Parquet tables in `work`.
 pub fn ingest(input: &Path, format: Format, work: &Path, opts: Options) -> Result<Ingested> {
     match format {
-        Format::CanonicalParquet => {
-            canonical::check_parquet(input)?;
-            Ok(Ingested {
-                dir: input.to_path_buf(),
-                format,
-                rows: vec![None; Table::ALL.len()],
-                skipped: SkipLog::default(),
-            })
-        }
+        Format::CanonicalParquet => canonical::read_parquet(input, work, opts),
         Format::CanonicalCsv => canonical::convert_csv(input, work, opts),
         Format::Synthea => synthea::convert(input, work, opts),
         Format::Fhir => fhir::convert(input, work, opts),

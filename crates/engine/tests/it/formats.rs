@@ -296,6 +296,98 @@ fn records_just_after_the_period_are_fine() {
     assert!(find(&out.counts, "bp_control", "overall", "All").is_some());
 }
 
+/// The first data line of a file (its second line).
+fn first_record(dir: &std::path::Path, name: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    let skip = usize::from(!name.ends_with(".ndjson"));
+    format!("{}\n", text.lines().nth(skip).unwrap())
+}
+
+/// Writes `patients.parquet` of a generated folder again with its first row repeated at the end.
+fn repeat_first_parquet_patient(dir: &std::path::Path) {
+    use datafusion::arrow::compute::concat_batches;
+    let path = dir.join("patients.parquet");
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let schema = batches[0].schema();
+    let mut all = batches.clone();
+    all.push(batches[0].slice(0, 1));
+    let batch = concat_batches(&schema, &all).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn repeated_patient_ids_are_counted_once_in_every_format() {
+    let n = 40;
+    // (format, folder, its patients file, where the repeated record is, the repeated id)
+    let mut cases = Vec::new();
+    let pq = make(OutFormat::Parquet, n);
+    repeat_first_parquet_patient(pq.path());
+    // The generator's first patient.
+    let first = "p000000000".to_string();
+    cases.push((
+        Format::CanonicalParquet,
+        pq,
+        "patients.parquet",
+        "row 41",
+        first,
+    ));
+    for (format, out, file, line) in [
+        (Format::Synthea, OutFormat::Synthea, "patients.csv", "42"),
+        (Format::Fhir, OutFormat::Fhir, "Patient.ndjson", "41"),
+        (Format::Omop, OutFormat::Omop, "person.csv", "42"),
+    ] {
+        let dir = make(out, n);
+        let record = first_record(dir.path(), file);
+        append(dir.path(), file, &record);
+        let id = match format {
+            Format::Fhir => {
+                let v: serde_json::Value = serde_json::from_str(&record).unwrap();
+                v["id"].as_str().unwrap().to_string()
+            }
+            _ => record.split(',').next().unwrap().to_string(),
+        };
+        cases.push((format, dir, file, line, id));
+    }
+    let clean = analyse(
+        make(OutFormat::Parquet, n).path(),
+        None,
+        2024,
+        singles("sex"),
+        None,
+    )
+    .unwrap();
+    for (format, dir, file, line, id) in &cases {
+        let out = analyse(dir.path(), None, 2024, singles("sex"), None).unwrap();
+        assert_eq!(out.ingested.format, *format);
+        assert_eq!(
+            out.quality.patients, n,
+            "{format:?}: the repeated patient counts once"
+        );
+        assert_eq!(out.counts, clean.counts, "{format:?}");
+        // Counted apart from bad records, with where and which.
+        assert_eq!(out.ingested.skipped.total(), 0, "{format:?}");
+        assert_eq!(out.ingested.repeated.total(), 1, "{format:?}");
+        let first = &out.ingested.repeated.files[0].first;
+        assert!(
+            first.contains(&format!("{file}:{line}")) && first.contains(&format!("'{id}'")),
+            "{format:?}: {first}"
+        );
+        let msg = strict_error(dir.path(), *format);
+        assert!(
+            msg.contains(&format!("{file}:{line}")) && msg.contains(&format!("'{id}'")),
+            "{format:?}: {msg}"
+        );
+    }
+}
+
 /// Puts a UTF-8 byte order mark at the start of a file, as Windows tools often write one.
 fn add_bom(dir: &std::path::Path, name: &str) {
     let path = dir.join(name);
