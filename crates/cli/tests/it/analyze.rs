@@ -297,3 +297,104 @@ fn repeated_patient_ids_are_a_counted_warning_or_stop_a_strict_run() {
         r.stderr
     );
 }
+
+const OUTPUTS: [&str; 6] = [
+    "aggregates.csv",
+    "aggregates.parquet",
+    "inequities.csv",
+    "inequities.json",
+    "measures.json",
+    "report.html",
+];
+
+#[test]
+fn a_failed_run_leaves_the_previous_outputs_as_they_were() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "300", "parquet");
+    let d = data.path().to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    let r = run(&[
+        "analyze",
+        d,
+        "--out",
+        o,
+        "--period",
+        "2024",
+        "--dimensions",
+        "sex",
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The report cannot be replaced: something else (a folder) is in its place.
+    let report = out_dir.path().join("report.html");
+    std::fs::remove_file(&report).unwrap();
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(report.join("notes.txt"), "mine").unwrap();
+    let before: Vec<Vec<u8>> = OUTPUTS[..5]
+        .iter()
+        .map(|f| std::fs::read(out_dir.path().join(f)).unwrap())
+        .collect();
+    // A run with other dimensions would change every file.
+    let r = run(&["analyze", d, "--out", o, "--period", "2024", "--quiet"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("report.html"), "{}", r.stderr);
+    for (f, old) in OUTPUTS[..5].iter().zip(&before) {
+        let now = std::fs::read(out_dir.path().join(f)).unwrap();
+        assert!(now == *old, "{f} was replaced by a run that failed");
+    }
+    assert_eq!(
+        std::fs::read_to_string(report.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let hidden: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.') || n.ends_with(".partial"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
+}
+
+#[test]
+fn leftovers_of_an_interrupted_run_are_removed() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "100", "parquet");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path();
+    // What an interrupted run leaves (a process id above Linux's maximum: not running).
+    for f in [
+        ".aggregates.csv.partial",
+        ".report.html.partial",
+        "aggregates.parquet.partial",
+    ] {
+        std::fs::write(out.join(f), "half").unwrap();
+    }
+    for d in [".rise-work-4194999", ".rise-analyze-4194999"] {
+        std::fs::create_dir(out.join(d)).unwrap();
+        std::fs::write(out.join(d).join("patients.parquet"), "half").unwrap();
+    }
+    // The user's own files stay.
+    std::fs::write(out.join("notes.partial"), "mine").unwrap();
+    std::fs::write(out.join(".notes"), "mine").unwrap();
+    let r = run(&[
+        "analyze",
+        data.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--period",
+        "2024",
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
+    want.extend([".notes".to_string(), "notes.partial".to_string()]);
+    want.sort();
+    assert_eq!(names, want);
+}
