@@ -124,7 +124,8 @@ DATA_DIR is a folder of one of:
   OMOP CDM v5.4       person.csv, visit_occurrence.csv, condition_occurrence.csv,
                       measurement.csv, observation.csv, procedure_occurrence.csv,
                       drug_exposure.csv (+ concept.csv, location.csv, death.csv, …)
-The format is recognised from the files, or named with --format.
+The format is recognised from the files, or named with --format (needed when a folder holds
+the files of two formats).
 
 Writes to OUT_DIR:
   aggregates.csv / .parquet   measure,dimension,subgroup,period,numerator,denominator,suppressed
@@ -133,6 +134,8 @@ Writes to OUT_DIR:
   inequities.csv / .json      per measure x dimension: best and worst group, excess events with
                               a 95% interval, the HEAT summary measures; ranked
   report.html                 one self-contained page for a board
+The files are replaced together at the end: a run that fails leaves the previous ones as they
+were.
 
 Patient-level data never leaves this machine: only the counts above are written.";
 
@@ -198,7 +201,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
 
-    /// Stop at the first bad record instead of skipping and counting it.
+    /// Stop at the first bad record (or repeated patient id) instead of skipping and counting it.
     #[arg(long)]
     pub strict: bool,
 

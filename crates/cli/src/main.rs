@@ -1,5 +1,7 @@
 //! `rise`: the command-line tool of the Rise health-equity platform.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 mod analyze;
 mod cli;
 mod disparity;

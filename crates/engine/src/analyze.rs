@@ -3,6 +3,7 @@
 
 use crate::dimensions::{Grouping, pdim_sql};
 use crate::error::{EngineError, Result};
+use crate::ingest::Ingested;
 use crate::measures::Measure;
 use crate::period::Period;
 use crate::schema::Table;
@@ -13,7 +14,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The environment variable of DataFusion's `parquet.schema_force_view_types` setting.
 const FORCE_VIEW_TYPES: &str = "DATAFUSION_EXECUTION_PARQUET_SCHEMA_FORCE_VIEW_TYPES";
@@ -43,6 +44,21 @@ impl Session {
     /// Registers the canonical Parquet tables of `dir` (missing tables are empty), the income
     /// quintiles, and the optional ZIP → deprivation index CSV (`zip,index`).
     pub async fn open(dir: &Path, area_index: Option<&Path>) -> Result<Self> {
+        let paths = Table::ALL
+            .iter()
+            .map(|t| dir.join(format!("{}.parquet", t.name())))
+            .collect();
+        Self::open_tables(paths, area_index).await
+    }
+
+    /// [`Session::open`] on what ingestion produced.
+    pub async fn open_ingested(ingested: &Ingested, area_index: Option<&Path>) -> Result<Self> {
+        let paths = Table::ALL.iter().map(|&t| ingested.table_path(t)).collect();
+        Self::open_tables(paths, area_index).await
+    }
+
+    /// `paths`: the Parquet file of each table, in [`Table::ALL`] order.
+    async fn open_tables(paths: Vec<PathBuf>, area_index: Option<&Path>) -> Result<Self> {
         // Parquet column statistics are not collected: DataFusion 55's filter-selectivity
         // estimate from them can exceed 1 on timestamp ranges (an internal assertion then fails
         // the query) when records lie just past the period. Every table is scanned in full
@@ -65,8 +81,7 @@ impl Session {
             );
         }
         let ctx = SessionContext::new_with_config(config);
-        for table in Table::ALL {
-            let path = dir.join(format!("{}.parquet", table.name()));
+        for (table, path) in Table::ALL.into_iter().zip(paths) {
             if path.is_file() {
                 let p = path.to_string_lossy().to_string();
                 ctx.register_parquet(table.name(), &p, ParquetReadOptions::default())

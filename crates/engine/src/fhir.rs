@@ -17,6 +17,44 @@ pub const US_CORE_ETHNICITY: &str =
 /// The CDC race and ethnicity code system.
 pub const CDC_RACE: &str = "urn:oid:2.16.840.1.113883.6.238";
 
+/// Every resource type of FHIR R4 (4.0.1), for recognising bulk-data files named after one.
+#[rustfmt::skip]
+pub const RESOURCE_TYPES: [&str; 146] = [
+    "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment",
+    "AppointmentResponse", "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct",
+    "BodyStructure", "Bundle", "CapabilityStatement", "CarePlan", "CareTeam", "CatalogEntry",
+    "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse", "ClinicalImpression",
+    "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition",
+    "Composition", "ConceptMap", "Condition", "Consent", "Contract", "Coverage",
+    "CoverageEligibilityRequest", "CoverageEligibilityResponse", "DetectedIssue", "Device",
+    "DeviceDefinition", "DeviceMetric", "DeviceRequest", "DeviceUseStatement",
+    "DiagnosticReport", "DocumentManifest", "DocumentReference", "EffectEvidenceSynthesis",
+    "Encounter", "Endpoint", "EnrollmentRequest", "EnrollmentResponse", "EpisodeOfCare",
+    "EventDefinition", "Evidence", "EvidenceVariable", "ExampleScenario", "ExplanationOfBenefit",
+    "FamilyMemberHistory", "Flag", "Goal", "GraphDefinition", "Group", "GuidanceResponse",
+    "HealthcareService", "ImagingStudy", "Immunization", "ImmunizationEvaluation",
+    "ImmunizationRecommendation", "ImplementationGuide", "InsurancePlan", "Invoice", "Library",
+    "Linkage", "List", "Location", "Measure", "MeasureReport", "Media", "Medication",
+    "MedicationAdministration", "MedicationDispense", "MedicationKnowledge", "MedicationRequest",
+    "MedicationStatement", "MedicinalProduct", "MedicinalProductAuthorization",
+    "MedicinalProductContraindication", "MedicinalProductIndication",
+    "MedicinalProductIngredient", "MedicinalProductInteraction", "MedicinalProductManufactured",
+    "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
+    "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader",
+    "MolecularSequence", "NamingSystem", "NutritionOrder", "Observation",
+    "ObservationDefinition", "OperationDefinition", "OperationOutcome", "Organization",
+    "OrganizationAffiliation", "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation",
+    "Person", "PlanDefinition", "Practitioner", "PractitionerRole", "Procedure", "Provenance",
+    "Questionnaire", "QuestionnaireResponse", "RelatedPerson", "RequestGroup",
+    "ResearchDefinition", "ResearchElementDefinition", "ResearchStudy", "ResearchSubject",
+    "RiskAssessment", "RiskEvidenceSynthesis", "Schedule", "SearchParameter", "ServiceRequest",
+    "Slot", "Specimen", "SpecimenDefinition", "StructureDefinition", "StructureMap",
+    "Subscription", "Substance", "SubstanceNucleicAcid", "SubstancePolymer", "SubstanceProtein",
+    "SubstanceReferenceInformation", "SubstanceSourceMaterial", "SubstanceSpecification",
+    "SupplyDelivery", "SupplyRequest", "Task", "TerminologyCapabilities", "TestReport",
+    "TestScript", "ValueSet", "VerificationResult", "VisionPrescription",
+];
+
 /// One resource, by its `resourceType`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "resourceType")]
@@ -38,6 +76,23 @@ pub enum Resource {
 }
 
 impl Resource {
+    /// The `resourceType` of a resource Rise reads (`None` for [`Resource::Other`]).
+    pub fn kind(&self) -> Option<&'static str> {
+        Some(match self {
+            Resource::Patient(_) => "Patient",
+            Resource::Encounter(_) => "Encounter",
+            Resource::Condition(_) => "Condition",
+            Resource::Observation(_) => "Observation",
+            Resource::Procedure(_) => "Procedure",
+            Resource::MedicationRequest(_) => "MedicationRequest",
+            Resource::Immunization(_) => "Immunization",
+            Resource::Coverage(_) => "Coverage",
+            Resource::ExplanationOfBenefit(_) => "ExplanationOfBenefit",
+            Resource::Bundle(_) => "Bundle",
+            Resource::Other => return None,
+        })
+    }
+
     /// `Patient/123`-style name for messages, when the resource has an id.
     pub fn label(&self) -> String {
         let (kind, id) = match self {

@@ -61,7 +61,7 @@ pub async fn run(cfg: &Config, progress: Progress<'_>) -> Result<Output> {
         &cfg.work,
         ingest::Options { strict: cfg.strict },
     )?;
-    let mut session = Session::open(&ingested.dir, cfg.area_index.as_deref()).await?;
+    let mut session = Session::open_ingested(&ingested, cfg.area_index.as_deref()).await?;
     let quality = quality(&session).await?;
     if quality.patients == 0 {
         return Err(EngineError::file(

@@ -230,3 +230,171 @@ fn measures_lists_the_library() {
     assert!(r.stdout.lines().count() >= 12);
     assert!(r.stdout.contains("bp_control") && r.stdout.contains("CMS165"));
 }
+
+/// The canonical CSV fixture of the engine's tests, copied, with patient `a2` listed twice.
+fn canonical_with_a_repeated_patient() -> tempfile::TempDir {
+    let fixture = crate::support::repo_root().join("crates/engine/tests/it/fixtures/canonical");
+    let data = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, data.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let patients = data.path().join("patients.csv");
+    let mut text = std::fs::read_to_string(&patients).unwrap();
+    text.push_str("a2,1970-02-10,,F,white,nonhispanic,,English,90002,Medicaid,20000\n");
+    std::fs::write(&patients, text).unwrap();
+    data
+}
+
+#[test]
+fn repeated_patient_ids_are_a_counted_warning_or_stop_a_strict_run() {
+    let data = canonical_with_a_repeated_patient();
+    let d = data.path().to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    let r = run(&[
+        "analyze",
+        d,
+        "--out",
+        o,
+        "--period",
+        "2024",
+        "--no-suppression",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Analysed 6 patients"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 repeated patient id") && r.stderr.contains("patients.csv:8"),
+        "{}",
+        r.stderr
+    );
+    let report = std::fs::read_to_string(out_dir.path().join("report.html")).unwrap();
+    assert!(
+        report.contains("Repeated patient ids in patients.csv") && report.contains("a2"),
+        "the report's data-quality section names the repeated id"
+    );
+    // The first record of a2 (male) is the one counted.
+    let text = std::fs::read_to_string(out_dir.path().join("aggregates.csv")).unwrap();
+    let (rows, _) = rise_aggregate::rows::read_csv(&text).unwrap();
+    let sex = |s: &str| {
+        rows.iter()
+            .find(|r| {
+                r.measure == "bp_control"
+                    && r.dimension == "sex"
+                    && r.subgroup == s
+                    && r.period == "2024"
+            })
+            .and_then(|r| r.denominator)
+    };
+    assert_eq!((sex("Female"), sex("Male")), (Some(2), Some(3)));
+    let strict = tempfile::tempdir().unwrap();
+    let s = strict.path().to_str().unwrap();
+    let r = run(&["analyze", d, "--out", s, "--period", "2024", "--strict"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("patients.csv:8: patient_id:") && r.stderr.contains("'a2'"),
+        "{}",
+        r.stderr
+    );
+}
+
+const OUTPUTS: [&str; 6] = [
+    "aggregates.csv",
+    "aggregates.parquet",
+    "inequities.csv",
+    "inequities.json",
+    "measures.json",
+    "report.html",
+];
+
+#[test]
+fn a_failed_run_leaves_the_previous_outputs_as_they_were() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "300", "parquet");
+    let d = data.path().to_str().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = out_dir.path().to_str().unwrap();
+    let r = run(&[
+        "analyze",
+        d,
+        "--out",
+        o,
+        "--period",
+        "2024",
+        "--dimensions",
+        "sex",
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The report cannot be replaced: something else (a folder) is in its place.
+    let report = out_dir.path().join("report.html");
+    std::fs::remove_file(&report).unwrap();
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(report.join("notes.txt"), "mine").unwrap();
+    let before: Vec<Vec<u8>> = OUTPUTS[..5]
+        .iter()
+        .map(|f| std::fs::read(out_dir.path().join(f)).unwrap())
+        .collect();
+    // A run with other dimensions would change every file.
+    let r = run(&["analyze", d, "--out", o, "--period", "2024", "--quiet"]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("report.html"), "{}", r.stderr);
+    for (f, old) in OUTPUTS[..5].iter().zip(&before) {
+        let now = std::fs::read(out_dir.path().join(f)).unwrap();
+        assert!(now == *old, "{f} was replaced by a run that failed");
+    }
+    assert_eq!(
+        std::fs::read_to_string(report.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let hidden: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.') || n.ends_with(".partial"))
+        .collect();
+    assert!(hidden.is_empty(), "temporary files left: {hidden:?}");
+}
+
+#[test]
+fn leftovers_of_an_interrupted_run_are_removed() {
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "100", "parquet");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path();
+    // What an interrupted run leaves (a process id above Linux's maximum: not running).
+    for f in [
+        ".aggregates.csv.partial",
+        ".report.html.partial",
+        "aggregates.parquet.partial",
+    ] {
+        std::fs::write(out.join(f), "half").unwrap();
+    }
+    for d in [".rise-work-4194999", ".rise-analyze-4194999"] {
+        std::fs::create_dir(out.join(d)).unwrap();
+        std::fs::write(out.join(d).join("patients.parquet"), "half").unwrap();
+    }
+    // The user's own files stay.
+    std::fs::write(out.join("notes.partial"), "mine").unwrap();
+    std::fs::write(out.join(".notes"), "mine").unwrap();
+    let r = run(&[
+        "analyze",
+        data.path().to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--period",
+        "2024",
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    let mut want: Vec<String> = OUTPUTS.iter().map(|s| s.to_string()).collect();
+    want.extend([".notes".to_string(), "notes.partial".to_string()]);
+    want.sort();
+    assert_eq!(names, want);
+}

@@ -1,14 +1,113 @@
-//! The canonical tables given directly: Parquet is used in place (after a schema check); CSV is
-//! converted to Parquet with every value checked.
+//! The canonical tables given directly: Parquet is used in place (after a schema check and a
+//! look for repeated patient ids); CSV is converted to Parquet with every value checked.
 
 use super::source::{Columns, SkipLog, open_csv, record_error};
-use super::writer::{Cell, TableWriter};
+use super::writer::{Cell, TableWriter, repeated_id};
 use super::{Format, Ingested, Options};
 use crate::dates::{days, parse_date, parse_timestamp};
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Result, io};
 use crate::schema::Table;
+use crate::tally::PatientIndex;
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatchReader};
+use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::DataType;
-use std::path::Path;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::path::{Path, PathBuf};
+
+/// Canonical Parquet, read in place: checks the tables, and leaves out repeated patient ids
+/// (through a copy of the patients table in `work` without them, when there are any).
+pub fn read_parquet(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
+    check_parquet(dir)?;
+    let path = dir.join("patients.parquet");
+    let mut repeated = SkipLog::default();
+    let rows = repeated_rows(&path, opts.strict, &mut repeated)?;
+    let patients = if rows.is_empty() {
+        None
+    } else {
+        Some(copy_without(&path, &rows, work)?)
+    };
+    Ok(Ingested {
+        dir: dir.to_path_buf(),
+        format: Format::CanonicalParquet,
+        rows: vec![None; Table::ALL.len()],
+        skipped: SkipLog::default(),
+        repeated,
+        patients,
+    })
+}
+
+fn parquet_reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>> {
+    let file = std::fs::File::open(path).map_err(|e| io(path, e))?;
+    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
+        EngineError::file(
+            path.display().to_string(),
+            format!("not a readable Parquet file: {e}"),
+        )
+    })
+}
+
+/// The rows (from 0, ascending) of `patients.parquet` whose patient id an earlier row has:
+/// each is counted in `log` (as `row N`, from 1), or with `strict` an error.
+fn repeated_rows(path: &Path, strict: bool, log: &mut SkipLog) -> Result<Vec<u64>> {
+    let file = path.display().to_string();
+    let builder = parquet_reader(path)?;
+    let column = builder
+        .schema()
+        .index_of("patient_id")
+        .map_err(|e| EngineError::file(&file, e.to_string()))?;
+    // Only the id column is read; the file is read in order, so "first" is the file's first.
+    let mask = ProjectionMask::roots(builder.parquet_schema(), [column]);
+    let reader = builder.with_projection(mask).build()?;
+    let mut seen = PatientIndex::default();
+    let mut rows = Vec::new();
+    let mut row = 0u64;
+    for batch in reader {
+        let ids = cast(batch?.column(0), &DataType::Utf8)?;
+        let ids = ids.as_string::<i32>();
+        for i in 0..ids.len() {
+            if !ids.is_null(i) {
+                let id = ids.value(i);
+                let before = seen.len();
+                if seen.insert(id).is_none() && before < u32::MAX as usize {
+                    let at = format!("row {}", row + 1);
+                    log.skip(strict, repeated_id(&file, at, "patient_id", id))?;
+                    rows.push(row);
+                }
+            }
+            row += 1;
+        }
+    }
+    Ok(rows)
+}
+
+/// Writes `work/patients.parquet`: the patients of `path` without the rows `drop` (ascending).
+fn copy_without(path: &Path, drop: &[u64], work: &Path) -> Result<PathBuf> {
+    let reader = parquet_reader(path)?.build()?;
+    let out = work.join("patients.parquet");
+    let tmp = work.join(".patients.parquet.partial");
+    let file = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, reader.schema(), None)?;
+    let (mut start, mut next) = (0u64, drop.iter().peekable());
+    for batch in reader {
+        let batch = batch?;
+        let end = start + batch.num_rows() as u64;
+        let keep: BooleanArray = (start..end)
+            .map(|r| {
+                let dropped = next.peek().is_some_and(|&&d| d == r);
+                if dropped {
+                    next.next();
+                }
+                Some(!dropped)
+            })
+            .collect();
+        writer.write(&filter_record_batch(&batch, &keep)?)?;
+        start = end;
+    }
+    writer.close()?;
+    std::fs::rename(&tmp, &out).map_err(|e| io(&out, e))?;
+    Ok(out)
+}
 
 /// Checks that `patients.parquet` exists and every present table has the canonical columns.
 pub fn check_parquet(dir: &Path) -> Result<()> {
@@ -20,14 +119,7 @@ pub fn check_parquet(dir: &Path) -> Result<()> {
             }
             continue;
         }
-        let file = std::fs::File::open(&path).map_err(|e| crate::error::io(&path, e))?;
-        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| {
-                EngineError::file(
-                    path.display().to_string(),
-                    format!("not a readable Parquet file: {e}"),
-                )
-            })?;
+        let builder = parquet_reader(&path)?;
         let have = builder.schema();
         for field in table.schema().fields() {
             if have.field_with_name(field.name()).is_err() {
@@ -48,15 +140,17 @@ pub fn check_parquet(dir: &Path) -> Result<()> {
 /// Converts `DIR/<table>.csv` files with canonical headers into Parquet in `work`.
 pub fn convert_csv(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
     let mut skipped = SkipLog::default();
+    let mut repeated = SkipLog::default();
     let mut rows = Vec::new();
     for table in Table::ALL {
         let path = dir.join(format!("{}.csv", table.name()));
-        let mut writer = TableWriter::create(work, table)?;
+        let mut writer = TableWriter::for_input(work, table, opts)?;
         if path.is_file() {
             convert_table(&path, table, &mut writer, opts, &mut skipped)?;
         } else if table == Table::Patients {
             return Err(EngineError::file(path.display().to_string(), "is missing"));
         }
+        repeated.files.extend(writer.take_repeated().files);
         rows.push(Some(writer.finish()?));
     }
     Ok(Ingested {
@@ -64,6 +158,8 @@ pub fn convert_csv(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         format: Format::CanonicalCsv,
         rows,
         skipped,
+        repeated,
+        patients: None,
     })
 }
 
@@ -152,7 +248,11 @@ fn convert_table(
                 _ => Cell::Str(v),
             });
         }
-        out.push(&cells)?;
+        if table == Table::Patients {
+            out.push_patient(&cells, &file, line, "patient_id")?;
+        } else {
+            out.push(&cells)?;
+        }
     }
     Ok(())
 }

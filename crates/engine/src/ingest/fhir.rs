@@ -3,10 +3,13 @@
 //! writes them), or both in one folder.
 //!
 //! NDJSON streams line by line; a Bundle file is parsed whole (Synthea writes one per
-//! patient). Facts kept outside the Patient resource (payer from Coverage or
-//! ExplanationOfBenefit, income and language observations) are gathered first: in a bulk
-//! export the `Patient*` files are read last, in a Bundle the patients are written after a
-//! first look at the other entries.
+//! patient). A bulk-data file holds one resource type, so in a file named after one
+//! (`Patient.ndjson`, `Patient.000.ndjson`) a resource of another type is a bad record.
+//!
+//! Facts kept outside the Patient resource (payer from Coverage or ExplanationOfBenefit,
+//! income and language observations) are gathered first: in a bulk export the `Patient*`
+//! files are read last, in a Bundle the patients are written after a first look at the other
+//! entries.
 
 use super::facts::Facts;
 use super::source::SkipLog;
@@ -61,9 +64,19 @@ pub fn is_fhir_json(path: &Path) -> bool {
     String::from_utf8_lossy(&head).contains("\"resourceType\"")
 }
 
-/// Whether a folder holds FHIR: any `.ndjson` file, or a FHIR `.json` file.
-pub fn looks_like_fhir(dir: &Path) -> bool {
-    files(dir).is_ok_and(|(n, j)| !n.is_empty() || !j.is_empty())
+/// The names of a folder's FHIR files (any `.ndjson` file, and `.json` files holding FHIR),
+/// patient files first.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let Ok((ndjson, json)) = files(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = ndjson
+        .iter()
+        .chain(&json)
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .collect();
+    names.sort_by_key(|n| (!n.contains("Patient"), n.clone()));
+    names
 }
 
 /// Converts a FHIR folder.
@@ -76,7 +89,7 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         ));
     }
     let mut r = Reader {
-        out: CanonicalWriter::create(work)?,
+        out: CanonicalWriter::for_input(work, opts)?,
         facts: Facts::default(),
         skipped: SkipLog::default(),
         strict: opts.strict,
@@ -95,12 +108,15 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         ));
     }
     let skipped = std::mem::take(&mut r.skipped);
+    let repeated = r.out.patients.take_repeated();
     let rows = r.out.finish()?;
     Ok(Ingested {
         dir: work.to_path_buf(),
         format: Format::Fhir,
         rows: rows.into_iter().map(Some).collect(),
         skipped,
+        repeated,
+        patients: None,
     })
 }
 
@@ -135,6 +151,7 @@ impl Reader {
 
     fn ndjson(&mut self, path: &Path) -> Result<()> {
         let file = path.display().to_string();
+        let named = named_type(path);
         let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
         let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
         let mut buf = Vec::new();
@@ -148,7 +165,12 @@ impl Reader {
                 break;
             }
             line += 1;
-            let text = match std::str::from_utf8(&buf) {
+            // Windows tools often start a UTF-8 file with a byte order mark.
+            let bytes = match buf.strip_prefix(BOM) {
+                Some(rest) if line == 1 => rest,
+                _ => &buf[..],
+            };
+            let text = match std::str::from_utf8(bytes) {
                 Ok(t) => t.trim(),
                 Err(_) => {
                     let e = EngineError::record(&file, line, "line", "is not UTF-8 text");
@@ -176,6 +198,22 @@ impl Reader {
                 file: &file,
                 place: format!("{line} ({})", resource.label()),
             };
+            if let Some(want) = named {
+                let got = match resource.kind() {
+                    Some(kind) => kind.to_string(),
+                    None => type_of(text),
+                };
+                if got != want {
+                    let e = at.bad(
+                        "resourceType",
+                        format!(
+                            "'{got}' in a file of {want} resources (a bulk-data file holds one resource type)"
+                        ),
+                    );
+                    self.skip(e)?;
+                    continue;
+                }
+            }
             self.gather(&resource);
             if let Err(e) = self.write(&resource, &at) {
                 self.skip(e)?;
@@ -187,19 +225,22 @@ impl Reader {
     fn bundle_file(&mut self, path: &Path) -> Result<()> {
         let file = path.display().to_string();
         let f = std::fs::File::open(path).map_err(|e| io(path, e))?;
-        let resource: Resource =
-            match serde_json::from_reader(std::io::BufReader::with_capacity(1 << 20, f)) {
-                Ok(r) => r,
-                Err(e) => {
-                    let e = EngineError::record(
-                        &file,
-                        e.line(),
-                        "resource",
-                        format!("not a FHIR resource or Bundle: {e}"),
-                    );
-                    return self.skip(e);
-                }
-            };
+        let mut reader = std::io::BufReader::with_capacity(1 << 20, f);
+        if reader.fill_buf().map_err(|e| io(path, e))?.starts_with(BOM) {
+            reader.consume(BOM.len());
+        }
+        let resource: Resource = match serde_json::from_reader(reader) {
+            Ok(r) => r,
+            Err(e) => {
+                let e = EngineError::record(
+                    &file,
+                    e.line(),
+                    "resource",
+                    format!("not a FHIR resource or Bundle: {e}"),
+                );
+                return self.skip(e);
+            }
+        };
         let mut all = Vec::new();
         flatten(&resource, "", &mut all);
         for (_, r) in &all {
@@ -504,22 +545,53 @@ impl Reader {
         let zip = p.address.iter().find_map(|a| a.postal_code.as_deref());
         let race_ethnicity = demo::race_ethnicity(race, ethnicity);
         self.patients += 1;
-        self.out.patients.push(&[
-            Cell::Str(Some(pid)),
-            Cell::Date(birth),
-            Cell::Date(death),
-            Cell::Str(Some(demo::sex(p.gender.as_deref().unwrap_or("")))),
-            Cell::Str(Some(race)),
-            Cell::Str(Some(ethnicity)),
-            Cell::Str(Some(&race_ethnicity)),
-            Cell::Str(Some(language)),
-            Cell::Str(zip),
-            Cell::Str(Some(self.facts.payer_of(pid).unwrap_or("Unknown"))),
-            Cell::Num(self.facts.income_of(pid)),
-            Cell::Str(Some(&race_source)),
-            Cell::Str(Some(&eth_source)),
-        ])
+        self.out.patients.push_patient(
+            &[
+                Cell::Str(Some(pid)),
+                Cell::Date(birth),
+                Cell::Date(death),
+                Cell::Str(Some(demo::sex(p.gender.as_deref().unwrap_or("")))),
+                Cell::Str(Some(race)),
+                Cell::Str(Some(ethnicity)),
+                Cell::Str(Some(&race_ethnicity)),
+                Cell::Str(Some(language)),
+                Cell::Str(zip),
+                Cell::Str(Some(self.facts.payer_of(pid).unwrap_or("Unknown"))),
+                Cell::Num(self.facts.income_of(pid)),
+                Cell::Str(Some(&race_source)),
+                Cell::Str(Some(&eth_source)),
+            ],
+            at.file,
+            &at.place,
+            "id",
+        )
     }
+}
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The resource type a bulk-data file is named after: the name's leading letters, when they
+/// are an R4 resource type (`Patient.ndjson`, `Patient.000.ndjson`, `Patient_2.ndjson`). A
+/// server may name its files freely (its manifest says the type); other names say nothing.
+fn named_type(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    let end = name
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(name.len());
+    let lead = &name[..end];
+    fhir::RESOURCE_TYPES.iter().copied().find(|t| *t == lead)
+}
+
+/// The `resourceType` of a resource Rise does not read ([`Resource::Other`] keeps no name): a
+/// second, small parse, only in files named after a type.
+fn type_of(text: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(rename = "resourceType")]
+        kind: String,
+    }
+    serde_json::from_str::<Kind>(text).map_or_else(|_| "?".to_string(), |k| k.kind)
 }
 
 /// Every resource of a Bundle (nested Bundles included) with its place, `entry[3]`.

@@ -1,6 +1,9 @@
 //! Readers: from what a member's systems export to the canonical tables, as Parquet files in a
 //! working folder. Each reader streams its input; a bad record is skipped and counted (or, with
-//! `strict`, stops the run) with its file, line (or resource id) and field.
+//! `strict`, stops the run) with its file, line (or resource id) and field. A patient id read a
+//! second time is counted the same way and its record left out, so every later step sees one
+//! record per patient (the writer checks, [`writer::TableWriter::push_patient`]; canonical
+//! Parquet, read in place, is checked by itself).
 
 mod canonical;
 mod facts;
@@ -60,7 +63,8 @@ impl Format {
     }
 }
 
-/// Recognises a folder's format from the files in it.
+/// Recognises a folder's format from the files in it. A folder with the marks of two formats
+/// (FHIR files beside an OMOP `person.csv`, say) is refused rather than guessed at.
 pub fn detect(dir: &Path) -> Result<Format> {
     if !dir.is_dir() {
         return Err(EngineError::file(
@@ -68,8 +72,9 @@ pub fn detect(dir: &Path) -> Result<Format> {
             "is not a folder (rise analyze reads a folder of tables)",
         ));
     }
+    let mut found: Vec<(Format, Vec<String>)> = Vec::new();
     if dir.join("patients.parquet").is_file() {
-        return Ok(Format::CanonicalParquet);
+        found.push((Format::CanonicalParquet, vec!["patients.parquet".into()]));
     }
     let patients = dir.join("patients.csv");
     if patients.is_file() {
@@ -78,27 +83,55 @@ pub fn detect(dir: &Path) -> Result<Format> {
             .split(',')
             .map(|c| c.trim().trim_matches('"'))
             .collect();
-        if cols.contains(&"patient_id") {
-            return Ok(Format::CanonicalCsv);
+        let format = if cols.contains(&"patient_id") {
+            Format::CanonicalCsv
+        } else if cols.contains(&"id") && cols.contains(&"birthdate") {
+            Format::Synthea
+        } else {
+            return Err(EngineError::file(
+                patients.display().to_string(),
+                "header is neither canonical (patient_id, …) nor Synthea (Id, BIRTHDATE, …); name the format with --format",
+            ));
+        };
+        found.push((format, vec!["patients.csv".into()]));
+    }
+    if let Some(person) = omop::person_file(dir) {
+        found.push((Format::Omop, vec![person]));
+    }
+    let fhir = fhir::file_names(dir);
+    if !fhir.is_empty() {
+        found.push((Format::Fhir, fhir));
+    }
+    match found.as_slice() {
+        [] => Err(EngineError::file(
+            dir.display().to_string(),
+            "found no patients.parquet, patients.csv, person.csv (OMOP) or FHIR files (*.ndjson, *.json); is this the folder of an export?",
+        )),
+        [(format, _)] => Ok(*format),
+        several => {
+            let seen: Vec<String> = several
+                .iter()
+                .map(|(format, names)| format!("{} ({})", list(names), format.label()))
+                .collect();
+            Err(EngineError::file(
+                dir.display().to_string(),
+                format!(
+                    "holds the files of more than one format: {}; name the one to read with --format (parquet, csv, synthea, fhir or omop)",
+                    seen.join("; ")
+                ),
+            ))
         }
-        if cols.contains(&"id") && cols.contains(&"birthdate") {
-            return Ok(Format::Synthea);
-        }
-        return Err(EngineError::file(
-            patients.display().to_string(),
-            "header is neither canonical (patient_id, …) nor Synthea (Id, BIRTHDATE, …); name the format with --format",
-        ));
     }
-    if omop::looks_like_omop(dir) {
-        return Ok(Format::Omop);
+}
+
+/// A few file names for a message: `a, b, c and 5 more`.
+fn list(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut text = names[..names.len().min(SHOWN)].join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
     }
-    if fhir::looks_like_fhir(dir) {
-        return Ok(Format::Fhir);
-    }
-    Err(EngineError::file(
-        dir.display().to_string(),
-        "found no patients.parquet, patients.csv, person.csv (OMOP) or FHIR files (*.ndjson, *.json); is this the folder of an export?",
-    ))
+    text
 }
 
 /// What ingestion produced.
@@ -113,6 +146,23 @@ pub struct Ingested {
     pub rows: Vec<Option<u64>>,
     /// Records skipped because they were bad.
     pub skipped: SkipLog,
+    /// Patient records left out because their patient id was read before (each patient's
+    /// first record is kept).
+    pub repeated: SkipLog,
+    /// Where the patients table is when not in `dir`: canonical Parquet with repeated ids is
+    /// read in place, but its patients from a copy in the working folder without them.
+    #[serde(skip)]
+    pub patients: Option<PathBuf>,
+}
+
+impl Ingested {
+    /// The Parquet file of a canonical table (which may not exist: an empty table).
+    pub fn table_path(&self, table: Table) -> PathBuf {
+        match (&self.patients, table) {
+            (Some(p), Table::Patients) => p.clone(),
+            _ => self.dir.join(format!("{}.parquet", table.name())),
+        }
+    }
 }
 
 /// Options of ingestion.
@@ -125,15 +175,7 @@ pub struct Options {
 /// Reads `input` (of `format`) into canonical Parquet tables in `work`.
 pub fn ingest(input: &Path, format: Format, work: &Path, opts: Options) -> Result<Ingested> {
     match format {
-        Format::CanonicalParquet => {
-            canonical::check_parquet(input)?;
-            Ok(Ingested {
-                dir: input.to_path_buf(),
-                format,
-                rows: vec![None; Table::ALL.len()],
-                skipped: SkipLog::default(),
-            })
-        }
+        Format::CanonicalParquet => canonical::read_parquet(input, work, opts),
         Format::CanonicalCsv => canonical::convert_csv(input, work, opts),
         Format::Synthea => synthea::convert(input, work, opts),
         Format::Fhir => fhir::convert(input, work, opts),

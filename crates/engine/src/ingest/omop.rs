@@ -49,9 +49,11 @@ fn tables(dir: &Path) -> Result<HashMap<String, PathBuf>> {
     Ok(out)
 }
 
-/// Whether a folder holds an OMOP `person` table.
-pub fn looks_like_omop(dir: &Path) -> bool {
-    tables(dir).is_ok_and(|t| t.contains_key("person"))
+/// The file name of a folder's OMOP `person` table, if it has one.
+pub fn person_file(dir: &Path) -> Option<String> {
+    let tables = tables(dir).ok()?;
+    let path = tables.get("person")?;
+    Some(path.file_name()?.to_string_lossy().to_string())
 }
 
 /// A concept from `concept.csv`.
@@ -71,7 +73,7 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         )
     })?;
     let mut r = Reader {
-        out: CanonicalWriter::create(work)?,
+        out: CanonicalWriter::for_input(work, opts)?,
         facts: Facts::default(),
         skipped: SkipLog::default(),
         strict: opts.strict,
@@ -99,12 +101,15 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
     step(&mut r, "drug_exposure", Reader::drug)?;
     r.person(CsvTable::open(&person)?)?;
     let skipped = std::mem::take(&mut r.skipped);
+    let repeated = r.out.patients.take_repeated();
     let rows = r.out.finish()?;
     Ok(Ingested {
         dir: work.to_path_buf(),
         format: Format::Omop,
         rows: rows.into_iter().map(Some).collect(),
         skipped,
+        repeated,
+        patients: None,
     })
 }
 
@@ -451,21 +456,26 @@ impl Reader {
             let eth_source = first_non_empty(row.get(eth_src), row.get(eth));
             let re = demo::race_ethnicity(race_label, eth_label);
             people += 1;
-            out.patients.push(&[
-                Cell::Str(Some(p)),
-                Cell::Date(Some(birth)),
-                Cell::Date(deaths.get(p).copied()),
-                Cell::Str(Some(sex)),
-                Cell::Str(Some(race_label)),
-                Cell::Str(Some(eth_label)),
-                Cell::Str(Some(&re)),
-                Cell::Str(Some(facts.language_of(p).unwrap_or("Unknown"))),
-                Cell::Str(zips.get(row.get(location)).map(String::as_str)),
-                Cell::Str(Some(facts.payer_of(p).unwrap_or("Unknown"))),
-                Cell::Num(facts.income_of(p)),
-                Cell::Str(Some(race_source)),
-                Cell::Str(Some(eth_source)),
-            ])
+            out.patients.push_patient(
+                &[
+                    Cell::Str(Some(p)),
+                    Cell::Date(Some(birth)),
+                    Cell::Date(deaths.get(p).copied()),
+                    Cell::Str(Some(sex)),
+                    Cell::Str(Some(race_label)),
+                    Cell::Str(Some(eth_label)),
+                    Cell::Str(Some(&re)),
+                    Cell::Str(Some(facts.language_of(p).unwrap_or("Unknown"))),
+                    Cell::Str(zips.get(row.get(location)).map(String::as_str)),
+                    Cell::Str(Some(facts.payer_of(p).unwrap_or("Unknown"))),
+                    Cell::Num(facts.income_of(p)),
+                    Cell::Str(Some(race_source)),
+                    Cell::Str(Some(eth_source)),
+                ],
+                row.file,
+                row.line,
+                "person_id",
+            )
         })?;
         if people == 0 {
             return Err(EngineError::file(

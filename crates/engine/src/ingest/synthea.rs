@@ -15,16 +15,18 @@ use std::path::Path;
 /// Converts a Synthea folder.
 pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
     let mut skipped = SkipLog::default();
+    let mut repeated = SkipLog::default();
     let payers = payer_of_patient(dir, opts, &mut skipped)?;
     let mut rows = Vec::new();
     for table in Table::ALL {
-        let mut out = TableWriter::create(work, table)?;
+        let mut out = TableWriter::for_input(work, table, opts)?;
         let path = dir.join(format!("{}.csv", table.name()));
         if path.is_file() {
             read_table(&path, table, &mut out, &payers, opts, &mut skipped)?;
         } else if table == Table::Patients {
             return Err(EngineError::file(path.display().to_string(), "is missing"));
         }
+        repeated.files.extend(out.take_repeated().files);
         rows.push(Some(out.finish()?));
     }
     Ok(Ingested {
@@ -32,6 +34,8 @@ pub fn convert(dir: &Path, work: &Path, opts: Options) -> Result<Ingested> {
         format: Format::Synthea,
         rows,
         skipped,
+        repeated,
+        patients: None,
     })
 }
 
@@ -111,21 +115,26 @@ fn read_table(
                     ),
                 };
                 let re = demo::race_ethnicity(race, eth);
-                out.push(&[
-                    Cell::Str(Some(pid)),
-                    Cell::Date(birth),
-                    Cell::Date(death),
-                    Cell::Str(Some(demo::sex(get(map.sex)))),
-                    Cell::Str(Some(race)),
-                    Cell::Str(Some(eth)),
-                    Cell::Str(Some(&re)),
-                    Cell::Str(Some(demo::language(get(map.language)))),
-                    Cell::Str(Some(get(map.zip)).filter(|z| !z.is_empty())),
-                    Cell::Str(Some(payers.get(pid).copied().unwrap_or("Unknown"))),
-                    Cell::Num(income),
-                    Cell::Str(Some(race_src)),
-                    Cell::Str(Some(eth_src)),
-                ])
+                out.push_patient(
+                    &[
+                        Cell::Str(Some(pid)),
+                        Cell::Date(birth),
+                        Cell::Date(death),
+                        Cell::Str(Some(demo::sex(get(map.sex)))),
+                        Cell::Str(Some(race)),
+                        Cell::Str(Some(eth)),
+                        Cell::Str(Some(&re)),
+                        Cell::Str(Some(demo::language(get(map.language)))),
+                        Cell::Str(Some(get(map.zip)).filter(|z| !z.is_empty())),
+                        Cell::Str(Some(payers.get(pid).copied().unwrap_or("Unknown"))),
+                        Cell::Num(income),
+                        Cell::Str(Some(race_src)),
+                        Cell::Str(Some(eth_src)),
+                    ],
+                    row.file,
+                    row.line,
+                    "Id",
+                )
             }
             Table::Encounters => out.push(&[
                 Cell::Str(Some(id(map.id, "Id")?)),

@@ -1,8 +1,12 @@
 //! Writing canonical rows to Parquet, a batch at a time, all-or-nothing: a table is written to
-//! a temporary name and renamed only when complete.
+//! a temporary name and renamed only when complete. The patients table of an input keeps one
+//! record per patient (see [`TableWriter::push_patient`]).
 
+use super::Options;
+use super::source::SkipLog;
 use crate::error::{EngineError, Result, io};
 use crate::schema::Table;
+use crate::tally::PatientIndex;
 use datafusion::arrow::array::{
     ArrayRef, Date32Builder, Float64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
@@ -55,10 +59,45 @@ pub struct TableWriter {
     writer: ArrowWriter<File>,
     tmp: PathBuf,
     path: PathBuf,
+    /// The patients table of an input: the ids written so far.
+    ids: Option<Ids>,
+}
+
+/// The patient ids a patients table was given, so that each patient is written once.
+struct Ids {
+    seen: PatientIndex,
+    strict: bool,
+    repeated: SkipLog,
+}
+
+/// A patient id read a second time, at `file`:`line`, `field`.
+pub fn repeated_id(file: &str, line: impl ToString, field: &str, id: &str) -> EngineError {
+    EngineError::record(
+        file,
+        line,
+        field,
+        format!("'{id}' was read before (each patient needs one record)"),
+    )
 }
 
 impl TableWriter {
-    /// Starts writing `table` into `dir`.
+    /// Starts writing `table` of an input into `dir`. Its patients table keeps each patient's
+    /// first record: a repeated id is counted ([`TableWriter::take_repeated`]) or, with
+    /// `strict`, an error.
+    pub fn for_input(dir: &Path, table: Table, opts: Options) -> Result<Self> {
+        let mut w = Self::create(dir, table)?;
+        if table == Table::Patients {
+            w.ids = Some(Ids {
+                seen: PatientIndex::default(),
+                strict: opts.strict,
+                repeated: SkipLog::default(),
+            });
+        }
+        Ok(w)
+    }
+
+    /// Starts writing `table` into `dir`, rows as given (the generator's ids are unique by
+    /// construction, so no memory is spent checking them).
     pub fn create(dir: &Path, table: Table) -> Result<Self> {
         let schema = table.schema();
         let path = dir.join(format!("{}.parquet", table.name()));
@@ -89,7 +128,49 @@ impl TableWriter {
             writer,
             tmp,
             path,
+            ids: None,
         })
+    }
+
+    /// Appends a patients row read at `file`:`line`, its id (the first cell) from `field`,
+    /// unless a row with that id was written before: a repeated id leaves the row out and is
+    /// counted, or with `strict` is returned as a record error (which the readers' skipping
+    /// passes on). Other tables, and writers made by [`TableWriter::create`], just append.
+    pub fn push_patient(
+        &mut self,
+        cells: &[Cell<'_>],
+        file: &str,
+        line: impl ToString,
+        field: &str,
+    ) -> Result<()> {
+        if let Some(ids) = &mut self.ids {
+            let Some(Cell::Str(Some(id))) = cells.first() else {
+                return Err(EngineError::Arrow(
+                    "a patients row must start with its patient id".into(),
+                ));
+            };
+            let before = ids.seen.len();
+            if ids.seen.insert(id).is_none() {
+                // The interner also refuses an id when full (u32 row numbers).
+                if before >= u32::MAX as usize {
+                    return Err(EngineError::Arrow(
+                        "more than 4 294 967 295 patients".into(),
+                    ));
+                }
+                return ids
+                    .repeated
+                    .skip(ids.strict, repeated_id(file, line, field, id));
+            }
+        }
+        self.push(cells)
+    }
+
+    /// The repeated patient ids left out so far, per file (empty for other tables).
+    pub fn take_repeated(&mut self) -> SkipLog {
+        self.ids
+            .as_mut()
+            .map(|ids| std::mem::take(&mut ids.repeated))
+            .unwrap_or_default()
     }
 
     /// Appends one row; `cells` follow the table's schema.
@@ -156,10 +237,19 @@ pub struct CanonicalWriter {
 }
 
 impl CanonicalWriter {
-    /// Opens all seven tables in `dir`.
+    /// Opens all seven tables of an input in `dir` (see [`TableWriter::for_input`]).
+    pub fn for_input(dir: &Path, opts: Options) -> Result<Self> {
+        Self::with(dir, TableWriter::for_input(dir, Table::Patients, opts)?)
+    }
+
+    /// Opens all seven tables in `dir`, rows as given (see [`TableWriter::create`]).
     pub fn create(dir: &Path) -> Result<Self> {
+        Self::with(dir, TableWriter::create(dir, Table::Patients)?)
+    }
+
+    fn with(dir: &Path, patients: TableWriter) -> Result<Self> {
         Ok(Self {
-            patients: TableWriter::create(dir, Table::Patients)?,
+            patients,
             encounters: TableWriter::create(dir, Table::Encounters)?,
             conditions: TableWriter::create(dir, Table::Conditions)?,
             observations: TableWriter::create(dir, Table::Observations)?,

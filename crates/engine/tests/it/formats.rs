@@ -295,3 +295,252 @@ fn records_just_after_the_period_are_fine() {
     assert_eq!(out.ingested.skipped.total(), 0);
     assert!(find(&out.counts, "bp_control", "overall", "All").is_some());
 }
+
+/// The first data line of a file (its second line).
+fn first_record(dir: &std::path::Path, name: &str) -> String {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
+    let skip = usize::from(!name.ends_with(".ndjson"));
+    format!("{}\n", text.lines().nth(skip).unwrap())
+}
+
+/// Writes `patients.parquet` of a generated folder again with its first row repeated at the end.
+fn repeat_first_parquet_patient(dir: &std::path::Path) {
+    use datafusion::arrow::compute::concat_batches;
+    let path = dir.join("patients.parquet");
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<_> = reader.map(Result::unwrap).collect();
+    let schema = batches[0].schema();
+    let mut all = batches.clone();
+    all.push(batches[0].slice(0, 1));
+    let batch = concat_batches(&schema, &all).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+}
+
+#[test]
+fn repeated_patient_ids_are_counted_once_in_every_format() {
+    let n = 40;
+    // (format, folder, its patients file, where the repeated record is, the repeated id)
+    let mut cases = Vec::new();
+    let pq = make(OutFormat::Parquet, n);
+    repeat_first_parquet_patient(pq.path());
+    // The generator's first patient.
+    let first = "p000000000".to_string();
+    cases.push((
+        Format::CanonicalParquet,
+        pq,
+        "patients.parquet",
+        "row 41",
+        first,
+    ));
+    for (format, out, file, line) in [
+        (Format::Synthea, OutFormat::Synthea, "patients.csv", "42"),
+        (Format::Fhir, OutFormat::Fhir, "Patient.ndjson", "41"),
+        (Format::Omop, OutFormat::Omop, "person.csv", "42"),
+    ] {
+        let dir = make(out, n);
+        let record = first_record(dir.path(), file);
+        append(dir.path(), file, &record);
+        let id = match format {
+            Format::Fhir => {
+                let v: serde_json::Value = serde_json::from_str(&record).unwrap();
+                v["id"].as_str().unwrap().to_string()
+            }
+            _ => record.split(',').next().unwrap().to_string(),
+        };
+        cases.push((format, dir, file, line, id));
+    }
+    let clean = analyse(
+        make(OutFormat::Parquet, n).path(),
+        None,
+        2024,
+        singles("sex"),
+        None,
+    )
+    .unwrap();
+    for (format, dir, file, line, id) in &cases {
+        let out = analyse(dir.path(), None, 2024, singles("sex"), None).unwrap();
+        assert_eq!(out.ingested.format, *format);
+        assert_eq!(
+            out.quality.patients, n,
+            "{format:?}: the repeated patient counts once"
+        );
+        assert_eq!(out.counts, clean.counts, "{format:?}");
+        // Counted apart from bad records, with where and which.
+        assert_eq!(out.ingested.skipped.total(), 0, "{format:?}");
+        assert_eq!(out.ingested.repeated.total(), 1, "{format:?}");
+        let first = &out.ingested.repeated.files[0].first;
+        assert!(
+            first.contains(&format!("{file}:{line}")) && first.contains(&format!("'{id}'")),
+            "{format:?}: {first}"
+        );
+        let msg = strict_error(dir.path(), *format);
+        assert!(
+            msg.contains(&format!("{file}:{line}")) && msg.contains(&format!("'{id}'")),
+            "{format:?}: {msg}"
+        );
+    }
+}
+
+/// Puts a UTF-8 byte order mark at the start of a file, as Windows tools often write one.
+fn add_bom(dir: &std::path::Path, name: &str) {
+    let path = dir.join(name);
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(std::fs::read(&path).unwrap());
+    std::fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn a_byte_order_mark_does_not_spoil_the_first_line() {
+    let n = 30;
+    let clean = analyse(
+        make(OutFormat::Parquet, n).path(),
+        None,
+        2024,
+        singles("sex"),
+        None,
+    )
+    .unwrap();
+    for (format, files) in [
+        (
+            OutFormat::Fhir,
+            &["Patient.ndjson", "Observation.ndjson"][..],
+        ),
+        (
+            OutFormat::Synthea,
+            &["patients.csv", "observations.csv"][..],
+        ),
+        (OutFormat::Omop, &["person.csv", "measurement.csv"][..]),
+    ] {
+        let dir = make(format, n);
+        for f in files {
+            add_bom(dir.path(), f);
+        }
+        let out = analyse(dir.path(), None, 2024, singles("sex"), None).unwrap();
+        assert_eq!(
+            out.ingested.skipped.total(),
+            0,
+            "{format:?}: {:?}",
+            out.ingested.skipped
+        );
+        assert_eq!(out.quality.patients, n, "{format:?}");
+        assert_eq!(out.counts, clean.counts, "{format:?}");
+    }
+    // A Bundle file too.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::support::fixture("fhir_bundle").join("afhir.json"),
+        dir.path().join("afhir.json"),
+    )
+    .unwrap();
+    add_bom(dir.path(), "afhir.json");
+    let work = tempfile::tempdir().unwrap();
+    let ing = ingest::ingest(
+        dir.path(),
+        Format::Fhir,
+        work.path(),
+        ingest::Options { strict: true },
+    )
+    .unwrap();
+    assert_eq!(ing.rows[0], Some(1), "one patient read from the Bundle");
+}
+
+#[test]
+fn a_resource_in_the_wrong_bulk_file_is_a_bad_record() {
+    let dir = make(OutFormat::Fhir, 30);
+    append(
+        dir.path(),
+        "Patient.ndjson",
+        "{\"resourceType\":\"Observation\",\"id\":\"o-lost\",\"status\":\"final\",\"subject\":{\"reference\":\"Patient/p000000001\"},\"effectiveDateTime\":\"2024-05-01\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},\"valueQuantity\":{\"value\":120}}\n",
+    );
+    append(
+        dir.path(),
+        "Encounter.ndjson",
+        "{\"resourceType\":\"Organization\",\"id\":\"org-1\",\"name\":\"Clinic\"}\n",
+    );
+    // A file not named after a resource type may hold any (the bulk-data manifest says which).
+    std::fs::write(
+        dir.path().join("extra.ndjson"),
+        "{\"resourceType\":\"Organization\",\"id\":\"org-2\"}\n",
+    )
+    .unwrap();
+    let out = analyse(dir.path(), None, 2024, singles("sex"), None).unwrap();
+    assert_eq!(
+        out.ingested.skipped.total(),
+        2,
+        "{:?}",
+        out.ingested.skipped
+    );
+    let firsts: Vec<&str> = out
+        .ingested
+        .skipped
+        .files
+        .iter()
+        .map(|s| s.first.as_str())
+        .collect();
+    let has = |needle: &[&str]| firsts.iter().any(|f| needle.iter().all(|n| f.contains(n)));
+    assert!(
+        has(&[
+            "Patient.ndjson:31",
+            "Observation/o-lost",
+            "resourceType",
+            "'Observation'",
+            "Patient"
+        ]),
+        "{firsts:?}"
+    );
+    assert!(
+        has(&[
+            "Encounter.ndjson:",
+            "resourceType",
+            "'Organization'",
+            "Encounter"
+        ]),
+        "{firsts:?}"
+    );
+    let msg = strict_error(dir.path(), Format::Fhir);
+    assert!(
+        msg.contains("resourceType") && msg.contains("'Organization'"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_folder_with_two_formats_asks_for_format() {
+    let fhir = make(OutFormat::Fhir, 10);
+    let omop = make(OutFormat::Omop, 10);
+    std::fs::copy(
+        omop.path().join("person.csv"),
+        fhir.path().join("person.csv"),
+    )
+    .unwrap();
+    let msg = ingest::detect(fhir.path()).unwrap_err().to_string();
+    for needle in ["person.csv", "Patient.ndjson", "OMOP", "FHIR", "--format"] {
+        assert!(msg.contains(needle), "{needle}: {msg}");
+    }
+    // Named, the format is read.
+    let out = analyse(fhir.path(), Some(Format::Fhir), 2024, singles("sex"), None).unwrap();
+    assert_eq!(out.quality.patients, 10);
+
+    let pq = make(OutFormat::Parquet, 10);
+    std::fs::copy(
+        fhir.path().join("Patient.ndjson"),
+        pq.path().join("Patient.ndjson"),
+    )
+    .unwrap();
+    let err = ingest::detect(pq.path()).unwrap_err();
+    assert!(err.is_input());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("patients.parquet")
+            && msg.contains("Patient.ndjson")
+            && msg.contains("--format"),
+        "{msg}"
+    );
+}
