@@ -53,7 +53,7 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             let password = std::env::var("RISE_ADMIN_PASSWORD").unwrap_or_default();
             if email.is_empty() || password.is_empty() {
                 eprintln!(
-                    "note: the database has no coalition admin yet. Set RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12+ characters) and start again to create one."
+                    "note: the database has no coalition admin yet. Set RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12 characters or more, not easy to guess: a few unrelated words) and start again to create one."
                 );
             } else {
                 store
@@ -178,7 +178,8 @@ fn slug(name: &str) -> String {
         .join("-")
 }
 
-/// Demo passwords: printed, and only good for a local demo.
+/// Demo passwords: printed, and only good for a local demo. They go through the same
+/// strength check as any other (a test below keeps them passing it).
 const ADMIN_PASSWORD: &str = "rise-demo-admin";
 const MEMBER_PASSWORD: &str = "rise-demo-member";
 
@@ -371,4 +372,39 @@ async fn seed_coalition(store: &Store, datasets: &[NewDataset], year: i32) -> Re
         store.backdate_for_demo(o.id, &applied.to_string()).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_passwords_pass_the_strength_check() {
+        let mut accounts = vec![
+            (
+                ADMIN_PASSWORD,
+                "admin@rise.example".to_string(),
+                "Coalition Admin",
+            ),
+            (
+                ADMIN_PASSWORD,
+                "reviewer@rise.example".to_string(),
+                "Riley Reviewer",
+            ),
+        ];
+        for (name, _, _) in ORGS {
+            accounts.push((
+                MEMBER_PASSWORD,
+                format!("admin@{}.example", slug(name)),
+                "Jordan Lee",
+            ));
+        }
+        for (password, email, name) in accounts {
+            assert_eq!(
+                rise_store::password_problem(password, &email, name),
+                None,
+                "{email}"
+            );
+        }
+    }
 }

@@ -7,8 +7,6 @@ use crate::error::{Checks, is_email};
 use crate::model::{Actor, Role, User};
 use crate::orgs::{bad_value, outbox};
 use crate::{Result, Store, StoreError, now};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, PasswordHash};
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -38,27 +36,6 @@ fn user(r: &AnyRow) -> Result<User> {
     })
 }
 
-/// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, OWASP's minimum).
-pub fn password_hash(password: &str) -> Result<String> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| StoreError::Config(format!("password salt: {e}")))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Config(format!("password hashing: {e}")))
-}
-
-/// Whether `password` matches a stored hash.
-pub fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
 /// A new random secret (256 bits, hex) and its stored hash.
 fn secret() -> (String, String) {
     let mut bytes = [0u8; 32];
@@ -73,19 +50,6 @@ fn digest(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn check_password(c: &mut Checks, password: &str) {
-    c.check(
-        password.chars().count() >= 12,
-        "password",
-        "Use at least 12 characters.",
-    );
-    c.check(
-        password.chars().count() <= 200,
-        "password",
-        "Use at most 200 characters.",
-    );
 }
 
 /// A signed-in session.
@@ -114,14 +78,23 @@ impl Store {
             "Enter an email address like name@example.org.",
         );
         c.check(!name.trim().is_empty(), "name", "Enter a name.");
-        check_password(&mut c, password);
         c.check(
             role.is_staff() == organization_id.is_none(),
             "role",
             "Staff belong to no organization; members belong to one.",
         );
+        // Hash only if everything else is right, but report every problem at once.
+        let checked = self
+            .hashing
+            .new_password(password, email, name, c.is_empty())
+            .await?;
+        if let Some(problem) = &checked.problem {
+            c.check(false, "password", problem);
+        }
         c.finish()?;
-        let hash = password_hash(password)?;
+        let hash = checked
+            .hash
+            .ok_or_else(|| StoreError::Worker("no password hash".into()))?;
         let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO users (email, name, password_hash, role, organization_id, created_at)
@@ -190,11 +163,11 @@ impl Store {
         let found = match &row {
             Some(r) => {
                 let hash: String = r.try_get("password_hash")?;
-                password_matches(password, &hash)
+                self.hashing.matches(password, &hash).await?
             }
             None => {
                 // Spend the same time as a real check, so timing does not reveal accounts.
-                let _ = password_matches(password, DUMMY_HASH);
+                let _ = self.hashing.matches(password, DUMMY_HASH).await?;
                 false
             }
         };

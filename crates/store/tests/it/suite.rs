@@ -493,3 +493,77 @@ fn members_commit_upload_plan_and_adopt_behind_tenant_walls() {
         );
     });
 }
+
+/// Length alone is not enough (NIST SP 800-63B): common, repetitive or guessable passwords
+/// of 12 characters or more are refused with zxcvbn's advice.
+#[test]
+fn weak_passwords_are_refused() {
+    on_every_backend("weak_passwords", |s| async move {
+        let org = member(&s, "East Clinic", OrgKind::CommunityHealthCenter).await;
+        for weak in [
+            "            ",
+            "123456789012",
+            "passwordpassword",
+            "qwertyuiopasdf",
+            "aaaaaaaaaaaaaaaa",
+            "Password123!",
+        ] {
+            let e = s
+                .create_user(
+                    "frank@east-clinic.example.org",
+                    "Frank East",
+                    weak,
+                    Role::OrgMember,
+                    Some(org),
+                    &admin(),
+                )
+                .await
+                .unwrap_err();
+            match e {
+                StoreError::Invalid(v) => {
+                    assert_eq!(v.len(), 1, "{weak:?}: {v:?}");
+                    assert_eq!(v[0].field, "password");
+                    assert!(!v[0].message.is_empty());
+                }
+                other => panic!("{weak:?}: expected invalid input, got {other:?}"),
+            }
+        }
+        // The user's own name and email count as guessable.
+        assert!(
+            s.create_user(
+                "frank.oduya@east.example.org",
+                "Frank Oduya",
+                "frankoduya1234",
+                Role::OrgMember,
+                Some(org),
+                &admin(),
+            )
+            .await
+            .is_err()
+        );
+        let token = s
+            .invite(
+                org,
+                "gina@east.example.org",
+                Role::OrgMember,
+                &Actor::system("test"),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.accept_invitation(&token, "Gina", "123456789012").await,
+            Err(StoreError::Invalid(_))
+        ));
+        // A passphrase passes.
+        s.create_user(
+            "frank@east-clinic.example.org",
+            "Frank East",
+            "violet harbour lantern 42",
+            Role::OrgMember,
+            Some(org),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    });
+}
