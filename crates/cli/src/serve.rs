@@ -31,13 +31,13 @@ async fn ensure_framework(store: &Store) -> Result<()> {
     Ok(())
 }
 
-async fn listen(bind: &str, store: Store, secure_cookies: bool) -> Result<()> {
+async fn listen(bind: &str, state: AppState) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("Rise is serving on http://{addr}/  (Ctrl-C stops it)");
-    rise_web::serve(listener, AppState::new(store, secure_cookies))
+    rise_web::serve(listener, state)
         .await
         .context("the server stopped")
 }
@@ -62,7 +62,10 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
                 eprintln!("Created the coalition admin {email}.");
             }
         }
-        listen(&args.bind, store, args.secure_cookies).await
+        let state = AppState::new(store, args.secure_cookies)
+            .trust_forwarded_for(args.trust_forwarded_for)
+            .sign_ins_per_minute(args.sign_ins_per_minute);
+        listen(&args.bind, state).await
     })
 }
 
@@ -214,7 +217,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         );
         println!("  (every member organization has admin@<name>.example with the same password)");
         println!("Database: {}", db.display());
-        listen(&args.bind, store, false).await
+        listen(&args.bind, AppState::new(store, false)).await
     })
 }
 

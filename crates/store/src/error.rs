@@ -31,9 +31,9 @@ pub enum StoreError {
     /// The write conflicts with existing data (a duplicate name or email).
     #[error("{0}")]
     Conflict(String),
-    /// Too many failed sign-ins for this account: wait before trying again.
-    #[error("too many failed sign-ins; try again in {minutes} minutes")]
-    Throttled { minutes: i64 },
+    /// Too many sign-in attempts for this account from this address: wait `seconds`.
+    #[error("too many failed sign-ins; try again in {} minutes", (.seconds + 59) / 60)]
+    Throttled { seconds: i64 },
     /// A password job could not run (its worker thread panicked or the pool shut down).
     #[error("password worker failed: {0}")]
     Worker(String),

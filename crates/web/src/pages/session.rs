@@ -2,7 +2,8 @@
 
 use crate::Shared;
 use crate::auth::{SESSION_COOKIE, Viewer};
-use crate::error::AppError;
+use crate::client::{ClientAddr, wait_words};
+use crate::error::{AppError, retry_after};
 use crate::pages::CsrfOnly;
 use crate::view::{Chrome, render};
 use askama::Template;
@@ -62,6 +63,7 @@ pub async fn login_form(viewer: Viewer, Query(q): Query<Next>) -> Result<Respons
 pub async fn login(
     State(state): State<Shared>,
     viewer: Viewer,
+    client: ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
@@ -77,12 +79,27 @@ pub async fn login(
         )
             .into_response())
     };
-    match state.store.sign_in(&f.email, &f.password).await {
+    // Every attempt costs an Argon2 hash: limit them per address before anything else.
+    if let Err(seconds) = state.sign_ins.check(client) {
+        let message = format!(
+            "Too many sign-in attempts from your network. Try again in {}.",
+            wait_words(seconds)
+        );
+        return Ok(retry_after(
+            again(message, StatusCode::TOO_MANY_REQUESTS)?,
+            seconds,
+        ));
+    }
+    let address = client.key().to_string();
+    match state.store.sign_in(&f.email, &f.password, &address).await {
         Ok((token, session)) => Ok(signed_in(&state, &token, &session, &f.next)),
-        Err(StoreError::Throttled { minutes }) => again(
-            format!("Too many failed attempts for this account. Try again in {minutes} minutes."),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        Err(StoreError::Throttled { seconds }) => {
+            let (seconds, message) = crate::error::throttled(seconds);
+            Ok(retry_after(
+                again(message, StatusCode::TOO_MANY_REQUESTS)?,
+                seconds,
+            ))
+        }
         Err(StoreError::NotFound) => again(
             "The email or password is not right.".into(),
             StatusCode::UNAUTHORIZED,
@@ -93,7 +110,12 @@ pub async fn login(
 
 /// The answer that starts a session: its cookie, and a redirect to `next` (a path on this
 /// site) or the person's home page.
-fn signed_in(state: &Shared, token: &str, session: &rise_store::Session, next: &str) -> Response {
+pub(crate) fn signed_in(
+    state: &Shared,
+    token: &str,
+    session: &rise_store::Session,
+    next: &str,
+) -> Response {
     let home = if session.user.role.is_staff() {
         "/coalition"
     } else {
@@ -108,17 +130,6 @@ fn signed_in(state: &Shared, token: &str, session: &rise_store::Session, next: &
         rise_store::SESSION_SECONDS
     );
     ([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
-}
-
-/// Signs in a person who has just set their password (accepting an invitation).
-pub async fn start_session(
-    state: &Shared,
-    email: &str,
-    password: &str,
-    next: &str,
-) -> Result<Response, AppError> {
-    let (token, session) = state.store.sign_in(email, password).await?;
-    Ok(signed_in(state, &token, &session, next))
 }
 
 pub async fn logout(
