@@ -1,7 +1,7 @@
 //! Signing in under attack: hostile `next` parameters, guessing from one address and from
 //! many, a third party trying to lock someone out, and invitations for a throttled address.
 
-use crate::{Api, Browser, PASSWORD, Site};
+use crate::{Api, Browser, PASSWORD, Site, hidden};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use rise_store::model::{Actor, Role};
@@ -27,6 +27,56 @@ fn retry_after(r: &reqwest::blocking::Response) -> u64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+#[test]
+fn hostile_next_parameters_never_leave_the_site() {
+    let site = Site::start();
+    let b = site.browser();
+    // Browsers strip tabs and newlines from URLs: "/\t/evil.example" becomes "//evil.example".
+    let page = b.get("/login?next=/%09/evil.example").text().unwrap();
+    assert_eq!(hidden(&page, "next").as_deref(), Some(""));
+    let page = b.get("/login?next=/org/plans").text().unwrap();
+    assert_eq!(hidden(&page, "next").as_deref(), Some("/org/plans"));
+
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: x=1",
+        "/\u{0}x",
+        "/\u{7f}",
+        "/\\evil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/org\u{e9}",
+        "/ /evil.example",
+    ] {
+        // A new browser each time: once signed in, forms carry the session's token.
+        let b = site.browser();
+        let csrf = b.csrf("/login");
+        let r = b.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("email", "member@alpha.test"),
+                ("password", PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "next = {next:?}");
+        assert_eq!(r.headers()["location"], "/org", "next = {next:?}");
+    }
+    let csrf = b.csrf("/login");
+    let r = b.post(
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("email", "member@alpha.test"),
+            ("password", PASSWORD),
+            ("next", "/org/plans?x=1#top"),
+        ],
+    );
+    assert_eq!(r.headers()["location"], "/org/plans?x=1#top");
 }
 
 #[test]
