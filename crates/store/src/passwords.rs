@@ -11,10 +11,10 @@
 //! time, and the others wait their turn without holding a thread.
 
 use crate::{Result, StoreError};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, PasswordHash};
+use argon2::password_hash::{self, Output, ParamsString, Salt, SaltString};
+use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use rand::RngCore;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use zxcvbn::Score;
 
@@ -26,23 +26,86 @@ pub const MAX_PASSWORD_CHARS: usize = 200;
 /// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, OWASP's minimum).
 /// CPU-bound: call it from a blocking thread (the store does, through [`Hashing`]).
 pub fn password_hash(password: &str) -> Result<String> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| StoreError::Config(format!("password salt: {e}")))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Config(format!("password hashing: {e}")))
+    hash_with(password, &mut Vec::new())
 }
 
 /// Whether `password` matches a stored hash. CPU-bound, like [`password_hash`].
 pub fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+    matches_with(password, hash, &mut Vec::new())
+}
+
+fn hash_with(password: &str, memory: &mut Vec<Block>) -> Result<String> {
+    let fail = |e: password_hash::Error| StoreError::Config(format!("password hashing: {e}"));
+    let mut raw = [0u8; 16];
+    rand::rng().fill_bytes(&mut raw);
+    let salt = SaltString::encode_b64(&raw).map_err(fail)?;
+    let params = Params::default();
+    let version = Version::V0x13;
+    let out = argon2id(
+        password.as_bytes(),
+        version,
+        params.clone(),
+        salt.as_salt(),
+        Params::DEFAULT_OUTPUT_LEN,
+        memory,
+    )
+    .map_err(fail)?;
+    Ok(PasswordHash {
+        algorithm: ARGON2ID_IDENT,
+        version: Some(version.into()),
+        params: ParamsString::try_from(&params).map_err(fail)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(out),
+    }
+    .to_string())
+}
+
+fn matches_with(password: &str, hash: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (h.salt, h.hash) else {
+        return false;
+    };
+    if h.algorithm != ARGON2ID_IDENT {
+        return false;
+    }
+    let version = h.version.map_or(Ok(Version::V0x13), Version::try_from);
+    let (Ok(version), Ok(params)) = (version, Params::try_from(&h)) else {
+        return false;
+    };
+    // `Output`'s equality is constant-time.
+    argon2id(
+        password.as_bytes(),
+        version,
+        params,
+        salt,
+        expected.len(),
+        memory,
+    )
+    .is_ok_and(|out| out == expected)
+}
+
+/// Argon2id of `password` into an output of `len` bytes, working in `memory` (grown to the
+/// parameters' size once, then reused: see [`Hashing`]).
+fn argon2id(
+    password: &[u8],
+    version: Version,
+    params: Params,
+    salt: Salt<'_>,
+    len: usize,
+    memory: &mut Vec<Block>,
+) -> password_hash::Result<Output> {
+    let blocks = params.block_count();
+    let argon = Argon2::new(Algorithm::Argon2id, version, params);
+    let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
+    let salt = salt.decode_b64(&mut salt_bytes)?;
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let mut out = vec![0u8; len];
+    argon.hash_password_into_with_memory(password, salt, &mut out, &mut memory[..])?;
+    Output::new(&out)
 }
 
 /// What is wrong with `password` for the person with this email and name, to show next to
@@ -107,6 +170,8 @@ pub(crate) struct Checked {
 #[derive(Debug, Clone)]
 pub(crate) struct Hashing {
     permits: Arc<Semaphore>,
+    /// Argon2's working memory, one buffer per job running (so at most one per permit).
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
 }
 
 impl Hashing {
@@ -114,6 +179,7 @@ impl Hashing {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         Self {
             permits: Arc::new(Semaphore::new(cores)),
+            memory: Arc::default(),
         }
     }
 
@@ -138,6 +204,28 @@ impl Hashing {
         .map_err(|e| StoreError::Worker(e.to_string()))
     }
 
+    /// Runs `work` as [`Hashing::run`] does, with a working-memory buffer for Argon2.
+    async fn run_with_memory<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Vec<Block>) -> T + Send + 'static,
+    ) -> Result<T> {
+        let pool = self.memory.clone();
+        self.run(move || {
+            let mut memory = pool
+                .lock()
+                .map(|mut p| p.pop())
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let result = work(&mut memory);
+            if let Ok(mut p) = pool.lock() {
+                p.push(memory);
+            }
+            result
+        })
+        .await
+    }
+
     /// Checks a new password's strength and, if it may be used and `hash` is set, hashes it.
     pub async fn new_password(
         &self,
@@ -147,10 +235,10 @@ impl Hashing {
         hash: bool,
     ) -> Result<Checked> {
         let (password, email, name) = (password.to_string(), email.to_string(), name.to_string());
-        self.run(move || {
+        self.run_with_memory(move |memory| {
             let problem = password_problem(&password, &email, &name);
             let hash = match problem {
-                None if hash => Some(password_hash(&password)?),
+                None if hash => Some(hash_with(&password, memory)?),
                 _ => None,
             };
             Ok(Checked { problem, hash })
@@ -161,7 +249,8 @@ impl Hashing {
     /// Whether `password` matches `hash`.
     pub async fn matches(&self, password: &str, hash: &str) -> Result<bool> {
         let (password, hash) = (password.to_string(), hash.to_string());
-        self.run(move || password_matches(&password, &hash)).await
+        self.run_with_memory(move |memory| matches_with(&password, &hash, memory))
+            .await
     }
 }
 
@@ -221,6 +310,47 @@ mod tests {
         ] {
             assert!(words.iter().any(|x| x == w), "{w} missing from {words:?}");
         }
+    }
+
+    #[test]
+    fn hashes_are_standard_argon2id_strings() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let ours = password_hash("violet harbour lantern 42").unwrap();
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
+        let h = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"violet harbour lantern 42", &h)
+                .is_ok()
+        );
+        let salt = SaltString::encode_b64(b"0123456789abcdef").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"violet harbour lantern 42", &salt)
+            .unwrap()
+            .to_string();
+        let mut memory = Vec::new();
+        assert!(matches_with(
+            "violet harbour lantern 42",
+            &theirs,
+            &mut memory
+        ));
+        assert!(!matches_with(
+            "violet harbour lantern 43",
+            &theirs,
+            &mut memory
+        ));
+        assert!(!password_matches("x", "not a hash"));
+        // The stand-in for unknown accounts must be worked through like a real hash, or
+        // unknown accounts would answer faster than known ones.
+        let dummy = PasswordHash::new(crate::users::DUMMY_HASH).unwrap();
+        assert_eq!(dummy.algorithm, ARGON2ID_IDENT);
+        assert_eq!(
+            Params::try_from(&dummy).unwrap().m_cost(),
+            Params::default().m_cost()
+        );
     }
 
     #[tokio::test]

@@ -548,4 +548,4 @@ pub(crate) async fn invitation(
 }
 
 /// An Argon2id hash of a random password, checked when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";
