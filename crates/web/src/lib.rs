@@ -60,9 +60,7 @@ impl AppState {
             org_pages: cache::Generations::default(),
         }
     }
-}
 
-impl AppState {
     /// Takes the client's address from `X-Forwarded-For`: only behind a proxy that sets it.
     pub fn trust_forwarded_for(mut self, trust: bool) -> Self {
         self.trust_forwarded_for = trust;
