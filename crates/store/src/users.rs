@@ -138,6 +138,10 @@ impl Store {
         address: &str,
     ) -> Result<(String, Session)> {
         let email = email.trim().to_ascii_lowercase();
+        // No account has a longer email (see `is_email`); don't store such guesses.
+        if email.len() > 254 || address.len() > 64 {
+            return Err(StoreError::NotFound);
+        }
         self.reserve_attempt(&email, address).await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"

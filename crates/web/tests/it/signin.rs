@@ -229,7 +229,11 @@ fn an_invitation_for_a_throttled_address_is_accepted_whole() {
         ],
     );
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.text().unwrap().contains("This password is too easy to guess."));
+    assert!(
+        r.text()
+            .unwrap()
+            .contains("This password is too easy to guess.")
+    );
     let people = site.block(site.store.users_of(site.org_a)).unwrap();
     assert!(people.iter().all(|u| u.email != "newcomer@alpha.test"));
     // A good one: the account is made and signed in, in one go.
