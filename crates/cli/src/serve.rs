@@ -56,9 +56,18 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
                     "note: the database has no coalition admin yet. Set RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12 characters or more, not easy to guess: a few unrelated words) and start again to create one."
                 );
             } else {
-                store
+                let made = store
                     .create_user(&email, "Coalition admin", &password, Role::CoalitionAdmin, None, &Actor::system("rise serve"))
-                    .await?;
+                    .await;
+                // A weak password or a bad email is the user's to fix: exit code 2.
+                if let Err(rise_store::StoreError::Invalid(v)) = &made {
+                    let what: Vec<String> = v
+                        .iter()
+                        .map(|f| format!("RISE_ADMIN_{}: {}", f.field.to_ascii_uppercase(), f.message))
+                        .collect();
+                    return Err(crate::error::input(what.join("; ")));
+                }
+                made?;
                 eprintln!("Created the coalition admin {email}.");
             }
         }
