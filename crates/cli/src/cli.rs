@@ -99,6 +99,13 @@ pub struct ServeArgs {
     /// Mark cookies Secure (set this when the platform is served over HTTPS).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Take each client's address from the last X-Forwarded-For entry (only behind a reverse
+    /// proxy that sets it: otherwise any client can pick its address and evade the limits).
+    #[arg(long)]
+    pub trust_forwarded_for: bool,
+    /// Sign-in attempts allowed per client address and minute.
+    #[arg(long, default_value_t = rise_web::SIGN_INS_PER_MINUTE, value_name = "N")]
+    pub sign_ins_per_minute: u32,
 }
 
 #[derive(Debug, Args)]

@@ -31,13 +31,13 @@ async fn ensure_framework(store: &Store) -> Result<()> {
     Ok(())
 }
 
-async fn listen(bind: &str, store: Store, secure_cookies: bool) -> Result<()> {
+async fn listen(bind: &str, state: AppState) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let addr = listener.local_addr()?;
     println!("Rise is serving on http://{addr}/  (Ctrl-C stops it)");
-    rise_web::serve(listener, AppState::new(store, secure_cookies))
+    rise_web::serve(listener, state)
         .await
         .context("the server stopped")
 }
@@ -53,16 +53,28 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
             let password = std::env::var("RISE_ADMIN_PASSWORD").unwrap_or_default();
             if email.is_empty() || password.is_empty() {
                 eprintln!(
-                    "note: the database has no coalition admin yet. Set RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12+ characters) and start again to create one."
+                    "note: the database has no coalition admin yet. Set RISE_ADMIN_EMAIL and RISE_ADMIN_PASSWORD (12 characters or more, not easy to guess: a few unrelated words) and start again to create one."
                 );
             } else {
-                store
+                let made = store
                     .create_user(&email, "Coalition admin", &password, Role::CoalitionAdmin, None, &Actor::system("rise serve"))
-                    .await?;
+                    .await;
+                // A weak password or a bad email is the user's to fix: exit code 2.
+                if let Err(rise_store::StoreError::Invalid(v)) = &made {
+                    let what: Vec<String> = v
+                        .iter()
+                        .map(|f| format!("RISE_ADMIN_{}: {}", f.field.to_ascii_uppercase(), f.message))
+                        .collect();
+                    return Err(crate::error::input(what.join("; ")));
+                }
+                made?;
                 eprintln!("Created the coalition admin {email}.");
             }
         }
-        listen(&args.bind, store, args.secure_cookies).await
+        let state = AppState::new(store, args.secure_cookies)
+            .trust_forwarded_for(args.trust_forwarded_for)
+            .sign_ins_per_minute(args.sign_ins_per_minute);
+        listen(&args.bind, state).await
     })
 }
 
@@ -178,7 +190,8 @@ fn slug(name: &str) -> String {
         .join("-")
 }
 
-/// Demo passwords: printed, and only good for a local demo.
+/// Demo passwords: printed, and only good for a local demo. They go through the same
+/// strength check as any other (a test below keeps them passing it).
 const ADMIN_PASSWORD: &str = "rise-demo-admin";
 const MEMBER_PASSWORD: &str = "rise-demo-member";
 
@@ -213,7 +226,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         );
         println!("  (every member organization has admin@<name>.example with the same password)");
         println!("Database: {}", db.display());
-        listen(&args.bind, store, false).await
+        listen(&args.bind, AppState::new(store, false)).await
     })
 }
 
@@ -371,4 +384,39 @@ async fn seed_coalition(store: &Store, datasets: &[NewDataset], year: i32) -> Re
         store.backdate_for_demo(o.id, &applied.to_string()).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_passwords_pass_the_strength_check() {
+        let mut accounts = vec![
+            (
+                ADMIN_PASSWORD,
+                "admin@rise.example".to_string(),
+                "Coalition Admin",
+            ),
+            (
+                ADMIN_PASSWORD,
+                "reviewer@rise.example".to_string(),
+                "Riley Reviewer",
+            ),
+        ];
+        for (name, _, _) in ORGS {
+            accounts.push((
+                MEMBER_PASSWORD,
+                format!("admin@{}.example", slug(name)),
+                "Jordan Lee",
+            ));
+        }
+        for (password, email, name) in accounts {
+            assert_eq!(
+                rise_store::password_problem(password, &email, name),
+                None,
+                "{email}"
+            );
+        }
+    }
 }

@@ -31,9 +31,12 @@ pub enum StoreError {
     /// The write conflicts with existing data (a duplicate name or email).
     #[error("{0}")]
     Conflict(String),
-    /// Too many failed sign-ins for this account: wait before trying again.
-    #[error("too many failed sign-ins; try again in {minutes} minutes")]
-    Throttled { minutes: i64 },
+    /// Too many sign-in attempts for this account from this address: wait `seconds`.
+    #[error("too many failed sign-ins; try again in {} minutes", (.seconds + 59) / 60)]
+    Throttled { seconds: i64 },
+    /// A password job could not run (its worker thread panicked or the pool shut down).
+    #[error("password worker failed: {0}")]
+    Worker(String),
     /// The store was set up wrongly (a bad URL).
     #[error("{0}")]
     Config(String),
@@ -74,6 +77,10 @@ impl Checks {
         if !ok {
             self.0.push(FieldError::new(field, message));
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     pub fn finish(self) -> Result<()> {

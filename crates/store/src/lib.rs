@@ -23,6 +23,7 @@ mod datasets;
 mod error;
 mod framework;
 mod orgs;
+mod passwords;
 mod plans;
 mod users;
 
@@ -32,7 +33,10 @@ pub use adoption::{Adopter, AdoptionStatus};
 pub use datasets::{MAX_DATASET_ROWS, NewDataset};
 pub use error::{FieldError, Result, StoreError};
 pub use framework::FrameworkFile;
-pub use users::{SESSION_SECONDS, Session, password_hash, password_matches};
+pub use passwords::{
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_hash, password_matches, password_problem,
+};
+pub use users::{SESSION_SECONDS, Session};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -55,6 +59,8 @@ pub struct Store {
     /// SQLite has one writer at a time; writers of this process queue here instead of racing
     /// for the file lock (which, lost, is a "database is locked" error, not a wait).
     writers: Arc<Mutex<()>>,
+    /// Argon2 on blocking threads, one job per core at a time.
+    hashing: passwords::Hashing,
 }
 
 /// A place in the writers' queue, held until the write transaction has ended.
@@ -112,6 +118,7 @@ impl Store {
             pool,
             backend,
             writers: Arc::new(Mutex::new(())),
+            hashing: passwords::Hashing::new(),
         })
     }
 

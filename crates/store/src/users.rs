@@ -7,15 +7,14 @@ use crate::error::{Checks, is_email};
 use crate::model::{Actor, Role, User};
 use crate::orgs::{bad_value, outbox};
 use crate::{Result, Store, StoreError, now};
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, PasswordHash};
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Failed sign-ins allowed per account within [`THROTTLE_MINUTES`].
+/// Sign-in attempts allowed per account and client address within [`THROTTLE_MINUTES`]; a
+/// successful sign-in starts the count again.
 pub const MAX_FAILURES: i64 = 5;
 /// The throttling window.
 pub const THROTTLE_MINUTES: i64 = 15;
@@ -38,27 +37,6 @@ fn user(r: &AnyRow) -> Result<User> {
     })
 }
 
-/// Hashes a password with Argon2id (the crate's defaults: 19 MiB, 2 passes, OWASP's minimum).
-pub fn password_hash(password: &str) -> Result<String> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|e| StoreError::Config(format!("password salt: {e}")))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| StoreError::Config(format!("password hashing: {e}")))
-}
-
-/// Whether `password` matches a stored hash.
-pub fn password_matches(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
 /// A new random secret (256 bits, hex) and its stored hash.
 fn secret() -> (String, String) {
     let mut bytes = [0u8; 32];
@@ -73,19 +51,6 @@ fn digest(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn check_password(c: &mut Checks, password: &str) {
-    c.check(
-        password.chars().count() >= 12,
-        "password",
-        "Use at least 12 characters.",
-    );
-    c.check(
-        password.chars().count() <= 200,
-        "password",
-        "Use at most 200 characters.",
-    );
 }
 
 /// A signed-in session.
@@ -114,30 +79,25 @@ impl Store {
             "Enter an email address like name@example.org.",
         );
         c.check(!name.trim().is_empty(), "name", "Enter a name.");
-        check_password(&mut c, password);
         c.check(
             role.is_staff() == organization_id.is_none(),
             "role",
             "Staff belong to no organization; members belong to one.",
         );
+        // Hash only if everything else is right, but report every problem at once.
+        let checked = self
+            .hashing
+            .new_password(password, email, name, c.is_empty())
+            .await?;
+        if let Some(problem) = &checked.problem {
+            c.check(false, "password", problem);
+        }
         c.finish()?;
-        let hash = password_hash(password)?;
+        let hash = checked
+            .hash
+            .ok_or_else(|| StoreError::Worker("no password hash".into()))?;
         let (_turn, mut tx) = self.begin_write().await?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO users (email, name, password_hash, role, organization_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
-        ))
-        .bind(email.trim().to_ascii_lowercase())
-        .bind(name.trim())
-        .bind(hash)
-        .bind(role.key())
-        .bind(organization_id)
-        .bind(now())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| StoreError::unique(e, "An account with this email already exists."))?;
-        let u = user(&row)?;
-        audit::record(&mut tx, actor, "create", "user", u.id, NONE, Some(&u)).await?;
+        let u = insert_user(&mut tx, email, name, &hash, role, organization_id, actor).await?;
         tx.commit().await?;
         Ok(u)
     }
@@ -163,24 +123,26 @@ impl Store {
         rows.iter().map(user).collect()
     }
 
-    /// Signs in: checks the password, throttling repeated failures per account, and opens a
+    /// Signs in from a client `address` (as the web layer identifies clients): reserves one
+    /// of the attempts this account has from there, then checks the password and opens a
     /// session. Returns the session token (for the cookie) and the session.
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<(String, Session)> {
+    ///
+    /// The attempt is recorded before the password is checked, by one conditional statement,
+    /// so that simultaneous guesses cannot all pass a count taken before any was recorded;
+    /// and it is counted per account and address, so that guesses from elsewhere do not lock
+    /// the account's owner out.
+    pub async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<(String, Session)> {
         let email = email.trim().to_ascii_lowercase();
-        let since = (Utc::now() - Duration::minutes(THROTTLE_MINUTES))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let failures: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE email = $1 AND at > $2")
-                .bind(&email)
-                .bind(&since)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?;
-        if failures >= MAX_FAILURES {
-            return Err(StoreError::Throttled {
-                minutes: THROTTLE_MINUTES,
-            });
+        // No account has a longer email (see `is_email`); don't store such guesses.
+        if email.len() > 254 || address.len() > 64 {
+            return Err(StoreError::NotFound);
         }
+        self.reserve_attempt(&email, address).await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"
         ))
@@ -190,49 +152,87 @@ impl Store {
         let found = match &row {
             Some(r) => {
                 let hash: String = r.try_get("password_hash")?;
-                password_matches(password, &hash)
+                self.hashing.matches(password, &hash).await?
             }
             None => {
                 // Spend the same time as a real check, so timing does not reveal accounts.
-                let _ = password_matches(password, DUMMY_HASH);
+                let _ = self.hashing.matches(password, DUMMY_HASH).await?;
                 false
             }
         };
         let (Some(row), true) = (row, found) else {
-            sqlx::query("INSERT INTO login_failures (email, at) VALUES ($1, $2)")
-                .bind(&email)
-                .bind(now())
-                .execute(&self.pool)
-                .await?;
             return Err(StoreError::NotFound);
         };
         let u = user(&row)?;
-        let (token, hash) = secret();
-        let (csrf, _) = secret();
-        let expires = (Utc::now() + Duration::hours(SESSION_HOURS))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(hash)
-        .bind(u.id)
-        .bind(&csrf)
-        .bind(now())
-        .bind(expires)
-        .execute(&self.pool)
-        .await?;
-        sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        let (_turn, mut tx) = self.begin_write().await?;
+        let opened = open_session(&mut tx, u).await?;
+        sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1 AND address = $2")
             .bind(&email)
-            .execute(&self.pool)
+            .bind(address)
+            .execute(&mut *tx)
             .await?;
-        Ok((
-            token,
-            Session {
-                user: u,
-                csrf_token: csrf,
-            },
-        ))
+        tx.commit().await?;
+        Ok(opened)
+    }
+
+    /// Takes one sign-in attempt of `email` from `address`, or fails with the time to wait.
+    async fn reserve_attempt(&self, email: &str, address: &str) -> Result<()> {
+        let now = Utc::now();
+        let window_open = stamp(now - Duration::minutes(THROTTLE_MINUTES));
+        let granted = {
+            let _turn = self.write_turn().await;
+            // A row whose window has passed starts again at 1; otherwise the count goes up
+            // only while under the limit. No row back means no attempt left.
+            let granted = sqlx::query(
+                "INSERT INTO sign_in_attempts (email, address, attempts, window_start)
+                 VALUES ($1, $2, 1, $3)
+                 ON CONFLICT (email, address) DO UPDATE SET
+                   attempts = CASE WHEN sign_in_attempts.window_start <= $4 THEN 1
+                                   ELSE sign_in_attempts.attempts + 1 END,
+                   window_start = CASE WHEN sign_in_attempts.window_start <= $5 THEN $6
+                                       ELSE sign_in_attempts.window_start END
+                 WHERE sign_in_attempts.window_start <= $7 OR sign_in_attempts.attempts < $8
+                 RETURNING attempts",
+            )
+            .bind(email)
+            .bind(address)
+            .bind(stamp(now))
+            .bind(&window_open)
+            .bind(&window_open)
+            .bind(stamp(now))
+            .bind(&window_open)
+            .bind(MAX_FAILURES)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+            // Now and then, forget windows that have passed (rows of guessed addresses).
+            if rand::random::<u8>() == 0 {
+                sqlx::query("DELETE FROM sign_in_attempts WHERE window_start <= $1")
+                    .bind(&window_open)
+                    .execute(&self.pool)
+                    .await?;
+            }
+            granted
+        };
+        if granted {
+            return Ok(());
+        }
+        let start: Option<String> = sqlx::query(
+            "SELECT window_start FROM sign_in_attempts WHERE email = $1 AND address = $2",
+        )
+        .bind(email)
+        .bind(address)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.try_get("window_start"))
+        .transpose()?;
+        let window = Duration::minutes(THROTTLE_MINUTES);
+        let seconds = start
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+            .map_or(window, |s| s.with_timezone(&Utc) + window - now)
+            .num_seconds()
+            .max(1);
+        Err(StoreError::Throttled { seconds })
     }
 
     /// The live session of a cookie token.
@@ -255,6 +255,7 @@ impl Store {
 
     /// Ends a session.
     pub async fn sign_out(&self, token: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(digest(token))
             .execute(&self.pool)
@@ -310,10 +311,19 @@ impl Store {
         ))
     }
 
-    /// Accepts an invitation: creates the account.
-    pub async fn accept_invitation(&self, token: &str, name: &str, password: &str) -> Result<User> {
+    /// Accepts an invitation: creates the account and signs it in, all or nothing (the
+    /// account, the invitation marked accepted, the audit rows and the session are one
+    /// transaction). The invitation's token is the credential here, so sign-in throttling
+    /// does not apply. Returns the session token and the session, as [`Store::sign_in`].
+    pub async fn accept_invitation(
+        &self,
+        token: &str,
+        name: &str,
+        password: &str,
+    ) -> Result<(String, Session)> {
+        // Check the token before spending a hash on it.
         let row = sqlx::query(
-            "SELECT organization_id, email, role FROM invitations
+            "SELECT email FROM invitations
              WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
         )
         .bind(digest(token))
@@ -321,20 +331,52 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let org: i64 = row.try_get("organization_id")?;
         let email: String = row.try_get("email")?;
+        let mut c = Checks::default();
+        c.check(!name.trim().is_empty(), "name", "Enter a name.");
+        let checked = self
+            .hashing
+            .new_password(password, &email, name, c.is_empty())
+            .await?;
+        if let Some(problem) = &checked.problem {
+            c.check(false, "password", problem);
+        }
+        c.finish()?;
+        let hash = checked
+            .hash
+            .ok_or_else(|| StoreError::Worker("no password hash".into()))?;
+        let (_turn, mut tx) = self.begin_write().await?;
+        // Claimed by a conditional update: of two simultaneous acceptances one gets it.
+        let row = sqlx::query(
+            "UPDATE invitations SET accepted_at = $1
+             WHERE token_hash = $2 AND accepted_at IS NULL AND expires_at > $3
+             RETURNING organization_id, role",
+        )
+        .bind(now())
+        .bind(digest(token))
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let org: i64 = row.try_get("organization_id")?;
         let role: String = row.try_get("role")?;
         let role = Role::parse(&role).ok_or_else(|| bad_value("role", &role))?;
         let actor = Actor::system(&email);
-        let u = self
-            .create_user(&email, name, password, role, Some(org), &actor)
-            .await?;
-        sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE token_hash = $2")
-            .bind(now())
-            .bind(digest(token))
-            .execute(&self.pool)
-            .await?;
-        Ok(u)
+        let u = insert_user(&mut tx, &email, name, &hash, role, Some(org), &actor).await?;
+        let after = serde_json::json!({"organization_id": org, "email": email, "user_id": u.id});
+        audit::record(
+            &mut tx,
+            &Actor::user(&u),
+            "accept",
+            "invitation",
+            &email,
+            NONE,
+            Some(&after),
+        )
+        .await?;
+        let opened = open_session(&mut tx, u).await?;
+        tx.commit().await?;
+        Ok(opened)
     }
 
     /// Issues an API token acting for `user` (for uploads from the command line, or any
@@ -396,6 +438,68 @@ impl Store {
     }
 }
 
+/// An instant as stored (ISO 8601 UTC, whole seconds).
+fn stamp(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Inserts an account (the password already hashed) with its audit row inside `tx`.
+async fn insert_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    email: &str,
+    name: &str,
+    hash: &str,
+    role: Role,
+    organization_id: Option<i64>,
+    actor: &Actor,
+) -> Result<User> {
+    let row = sqlx::query(&format!(
+        "INSERT INTO users (email, name, password_hash, role, organization_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+    ))
+    .bind(email.trim().to_ascii_lowercase())
+    .bind(name.trim())
+    .bind(hash)
+    .bind(role.key())
+    .bind(organization_id)
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(|e| StoreError::unique(e, "An account with this email already exists."))?;
+    let u = user(&row)?;
+    audit::record(tx, actor, "create", "user", u.id, NONE, Some(&u)).await?;
+    Ok(u)
+}
+
+/// Opens a session for `u` inside `tx`: its cookie token (stored only as a hash) and the
+/// session with its CSRF token.
+async fn open_session(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    u: User,
+) -> Result<(String, Session)> {
+    let (token, hash) = secret();
+    let (csrf, _) = secret();
+    let expires = stamp(Utc::now() + Duration::hours(SESSION_HOURS));
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash)
+    .bind(u.id)
+    .bind(&csrf)
+    .bind(now())
+    .bind(expires)
+    .execute(&mut **tx)
+    .await?;
+    Ok((
+        token,
+        Session {
+            user: u,
+            csrf_token: csrf,
+        },
+    ))
+}
+
 /// Writes an invitation into `org` (with its audit row and its email in the outbox) inside
 /// `tx`, so that approving an application and inviting its contact happen together or not at
 /// all. Returns the one-time token.
@@ -448,4 +552,4 @@ pub(crate) async fn invitation(
 }
 
 /// An Argon2id hash of a random password, checked when the email is unknown.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";

@@ -24,6 +24,9 @@ pub enum AppError {
     /// A conflict the person can understand (already decided, already committed).
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts: wait `seconds` (sent as `Retry-After`).
+    #[error("{message}")]
+    TooMany { seconds: u64, message: String },
     /// Anything else: logged, shown as a generic error.
     #[error("internal error: {0}")]
     Internal(String),
@@ -34,6 +37,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Throttled { seconds } => AppError::throttled(seconds),
             StoreError::Invalid(v) => AppError::Conflict(
                 v.into_iter()
                     .map(|f| f.message)
@@ -43,6 +47,31 @@ impl From<StoreError> for AppError {
             other => AppError::Internal(other.to_string()),
         }
     }
+}
+
+impl AppError {
+    /// An account's sign-in attempts from this address are used up.
+    pub fn throttled(seconds: i64) -> Self {
+        let (seconds, message) = throttled(seconds);
+        AppError::TooMany { seconds, message }
+    }
+}
+
+/// The wait and the message when an account's attempts from an address are used up.
+pub fn throttled(seconds: i64) -> (u64, String) {
+    let seconds = u64::try_from(seconds).unwrap_or(1).max(1);
+    let message = format!(
+        "Too many failed attempts for this account. Try again in {}.",
+        crate::client::wait_words(seconds)
+    );
+    (seconds, message)
+}
+
+/// Adds `Retry-After` to an answer.
+pub fn retry_after(mut res: Response, seconds: u64) -> Response {
+    res.headers_mut()
+        .insert(axum::http::header::RETRY_AFTER, seconds.into());
+    res
 }
 
 impl From<askama::Error> for AppError {
@@ -81,6 +110,19 @@ impl IntoResponse for AppError {
                 "Go back, reload the page and submit the form again.".to_string(),
             ),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "That did not work", m.clone()),
+            AppError::TooMany { seconds, message } => {
+                let page = ErrorPage {
+                    chrome: Chrome::anonymous("Too many attempts"),
+                    title: "Too many attempts".to_string(),
+                    message: message.clone(),
+                };
+                let status = StatusCode::TOO_MANY_REQUESTS;
+                let res = match render(&page) {
+                    Ok(html) => (status, html).into_response(),
+                    Err(_) => (status, message.clone()).into_response(),
+                };
+                return retry_after(res, *seconds);
+            }
             AppError::Internal(m) => {
                 eprintln!("rise-web: internal error: {m}");
                 (

@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 mod cache;
 mod charts;
+pub mod client;
 pub mod datasets;
 mod error;
 mod pages;
@@ -35,6 +36,12 @@ pub struct AppState {
     pub store: Store,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Sign-in attempts per client address.
+    pub(crate) sign_ins: client::Limiter,
+    /// API requests with a wrong token, per client address.
+    pub(crate) api_failures: client::Limiter,
     /// The public home page's numbers, recomputed at most once a second.
     pub(crate) public: cache::Ttl<pages::public::Summary>,
     /// Each member's `/org` page as computed at a write generation (see [`cache::Generations`]).
@@ -48,12 +55,33 @@ impl AppState {
         Self {
             store,
             secure_cookies,
+            trust_forwarded_for: false,
+            sign_ins: client::Limiter::per_minute(SIGN_INS_PER_MINUTE),
+            api_failures: client::Limiter::per_minute(SIGN_INS_PER_MINUTE),
             public: cache::Ttl::new(std::time::Duration::from_secs(1)),
             org_pages: cache::Generations::default(),
             views: datasets::Views::default(),
         }
     }
+
+    /// Takes the client's address from `X-Forwarded-For`: only behind a proxy that sets it.
+    pub fn trust_forwarded_for(mut self, trust: bool) -> Self {
+        self.trust_forwarded_for = trust;
+        self
+    }
+
+    /// Sign-in attempts (and API requests with a wrong token) allowed per client address and
+    /// minute, in a burst or spread out.
+    pub fn sign_ins_per_minute(mut self, n: u32) -> Self {
+        self.sign_ins = client::Limiter::per_minute(n);
+        self.api_failures = client::Limiter::per_minute(n);
+        self
+    }
 }
+
+/// The default of [`AppState::sign_ins_per_minute`]: a person mistyping a few times, or an
+/// office behind one address, stays well under it; a guesser gets 20 a minute.
+pub const SIGN_INS_PER_MINUTE: u32 = 20;
 
 /// The largest upload accepted: a data set of the most rows a data set may have
 /// ([`rise_store::MAX_DATASET_ROWS`], about 31 MB of CSV) with room to spare.
@@ -143,5 +171,10 @@ pub fn app(state: AppState) -> Router {
 
 /// Serves the application on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).await
+    // The peer address of each connection goes into the requests for the sign-in limits.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

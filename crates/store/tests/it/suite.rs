@@ -118,10 +118,11 @@ fn applications_are_validated_decided_and_audited() {
             ("Hill Hospital", b.contact_email.as_str())
         );
         assert_eq!(role, Role::OrgAdmin);
-        let u = s
+        let (_, session) = s
             .accept_invitation(&token, "Hill Admin", "a long enough password")
             .await
             .unwrap();
+        let u = session.user;
         assert_eq!((u.role, u.organization_id), (Role::OrgAdmin, Some(o.id)));
         assert!(matches!(
             s.invitation(&token).await,
@@ -175,7 +176,11 @@ fn sign_in_is_throttled_and_sessions_end() {
         );
 
         let (token, session) = s
-            .sign_in("dana@north.example.org", "correct horse battery")
+            .sign_in(
+                "dana@north.example.org",
+                "correct horse battery",
+                "192.0.2.1",
+            )
             .await
             .unwrap();
         assert_eq!(session.user.id, u.id);
@@ -188,18 +193,23 @@ fn sign_in_is_throttled_and_sessions_end() {
 
         for _ in 0..5 {
             assert!(matches!(
-                s.sign_in("dana@north.example.org", "wrong").await,
+                s.sign_in("dana@north.example.org", "wrong", "192.0.2.1")
+                    .await,
                 Err(StoreError::NotFound)
             ));
         }
         // Even the right password is refused while throttled.
         assert!(matches!(
-            s.sign_in("dana@north.example.org", "correct horse battery")
-                .await,
+            s.sign_in(
+                "dana@north.example.org",
+                "correct horse battery",
+                "192.0.2.1"
+            )
+            .await,
             Err(StoreError::Throttled { .. })
         ));
         assert!(matches!(
-            s.sign_in("nobody@x.org", "whatever").await,
+            s.sign_in("nobody@x.org", "whatever", "192.0.2.1").await,
             Err(StoreError::NotFound)
         ));
     });
@@ -230,10 +240,13 @@ fn invitations_and_api_tokens() {
             .await
             .unwrap();
         assert!(s.outbox(1).await.unwrap()[0].2.contains(&token));
-        let u = s
+        let (cookie, session) = s
             .accept_invitation(&token, "New Person", "another long pass")
             .await
             .unwrap();
+        let u = session.user;
+        // Accepting signs in: the session is there, in the same transaction.
+        assert_eq!(s.session(&cookie).await.unwrap().user.id, u.id);
         assert_eq!((u.role, u.organization_id), (Role::OrgMember, Some(org)));
         assert!(matches!(
             s.accept_invitation(&token, "Again", "another long pass")
@@ -491,5 +504,203 @@ fn members_commit_upload_plan_and_adopt_behind_tenant_walls() {
                 .iter()
                 .all(|(_, n)| *n == 1)
         );
+    });
+}
+
+/// 150 simultaneous wrong guesses for one account: only the limit's worth may be evaluated,
+/// the rest are refused as throttled before any password is checked.
+#[test]
+fn parallel_wrong_sign_ins_are_evaluated_at_most_the_limit() {
+    on_every_backend("parallel_sign_ins", |s| async move {
+        s.create_user(
+            "erin@coalition.example.org",
+            "Erin",
+            "violet harbour lantern 42",
+            Role::Reviewer,
+            None,
+            &admin(),
+        )
+        .await
+        .unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..150 {
+            let s = s.clone();
+            tasks.spawn(async move {
+                s.sign_in(
+                    "erin@coalition.example.org",
+                    &format!("guess number {i}"),
+                    "192.0.2.1",
+                )
+                .await
+            });
+        }
+        let (mut evaluated, mut throttled) = (0, 0);
+        while let Some(r) = tasks.join_next().await {
+            match r.unwrap() {
+                Err(StoreError::NotFound) => evaluated += 1,
+                Err(StoreError::Throttled { .. }) => throttled += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(evaluated <= 5, "{evaluated} guesses were evaluated");
+        assert_eq!(evaluated + throttled, 150);
+    });
+}
+
+/// Length alone is not enough (NIST SP 800-63B): common, repetitive or guessable passwords
+/// of 12 characters or more are refused with zxcvbn's advice.
+#[test]
+fn weak_passwords_are_refused() {
+    on_every_backend("weak_passwords", |s| async move {
+        let org = member(&s, "East Clinic", OrgKind::CommunityHealthCenter).await;
+        for weak in [
+            "            ",
+            "123456789012",
+            "passwordpassword",
+            "qwertyuiopasdf",
+            "aaaaaaaaaaaaaaaa",
+            "Password123!",
+        ] {
+            let e = s
+                .create_user(
+                    "frank@east-clinic.example.org",
+                    "Frank East",
+                    weak,
+                    Role::OrgMember,
+                    Some(org),
+                    &admin(),
+                )
+                .await
+                .unwrap_err();
+            match e {
+                StoreError::Invalid(v) => {
+                    assert_eq!(v.len(), 1, "{weak:?}: {v:?}");
+                    assert_eq!(v[0].field, "password");
+                    assert!(!v[0].message.is_empty());
+                }
+                other => panic!("{weak:?}: expected invalid input, got {other:?}"),
+            }
+        }
+        // The user's own name and email count as guessable.
+        assert!(
+            s.create_user(
+                "frank.oduya@east.example.org",
+                "Frank Oduya",
+                "frankoduya1234",
+                Role::OrgMember,
+                Some(org),
+                &admin(),
+            )
+            .await
+            .is_err()
+        );
+        let token = s
+            .invite(
+                org,
+                "gina@east.example.org",
+                Role::OrgMember,
+                &Actor::system("test"),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.accept_invitation(&token, "Gina", "123456789012").await,
+            Err(StoreError::Invalid(_))
+        ));
+        // A passphrase passes.
+        s.create_user(
+            "frank@east-clinic.example.org",
+            "Frank East",
+            "violet harbour lantern 42",
+            Role::OrgMember,
+            Some(org),
+            &admin(),
+        )
+        .await
+        .unwrap();
+    });
+}
+
+/// Guesses from one address use up that address's attempts only: the account's owner, from
+/// elsewhere, still signs in, and a success starts the owner's count again.
+#[test]
+fn failures_from_one_address_do_not_lock_out_another() {
+    on_every_backend("per_address", |s| async move {
+        s.create_user(
+            "hana@coalition.example.org",
+            "Hana",
+            "violet harbour lantern 42",
+            Role::CoalitionAdmin,
+            None,
+            &admin(),
+        )
+        .await
+        .unwrap();
+        let email = "hana@coalition.example.org";
+        for _ in 0..5 {
+            assert!(matches!(
+                s.sign_in(email, "a wrong guess", "203.0.113.7").await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        match s
+            .sign_in(email, "violet harbour lantern 42", "203.0.113.7")
+            .await
+        {
+            Err(StoreError::Throttled { seconds }) => assert!((840..=900).contains(&seconds)),
+            other => panic!("expected throttled, got {other:?}"),
+        }
+        for _ in 0..3 {
+            let _ = s.sign_in(email, "a wrong guess", "198.51.100.2").await;
+        }
+        s.sign_in(email, "violet harbour lantern 42", "198.51.100.2")
+            .await
+            .unwrap();
+        // The success reset 198.51.100.2's count: five more attempts from there.
+        for _ in 0..5 {
+            assert!(matches!(
+                s.sign_in(email, "a wrong guess", "198.51.100.2").await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        assert!(matches!(
+            s.sign_in(email, "a wrong guess", "198.51.100.2").await,
+            Err(StoreError::Throttled { .. })
+        ));
+    });
+}
+
+/// Accepting an invitation is one transaction: when any part fails (here the email already
+/// has an account), nothing is written and the invitation stays open.
+#[test]
+fn accepting_an_invitation_is_all_or_nothing() {
+    on_every_backend("accept_whole", |s| async move {
+        let org = member(&s, "West Clinic", OrgKind::CommunityHealthCenter).await;
+        let token = s
+            .invite(org, "ivan@west.example.org", Role::OrgMember, &admin())
+            .await
+            .unwrap();
+        s.create_user(
+            "ivan@west.example.org",
+            "Ivan",
+            "violet harbour lantern 42",
+            Role::OrgMember,
+            Some(org),
+            &admin(),
+        )
+        .await
+        .unwrap();
+        let audit_before = s.audit_log(None, 1000).await.unwrap().len();
+        assert!(matches!(
+            s.accept_invitation(&token, "Ivan Again", "another long pass")
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            s.invitation(&token).await.is_ok(),
+            "the invitation is still open"
+        );
+        assert_eq!(s.audit_log(None, 1000).await.unwrap().len(), audit_before);
+        assert_eq!(s.users_of(org).await.unwrap().len(), 1);
     });
 }

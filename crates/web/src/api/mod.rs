@@ -68,6 +68,8 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     fields: Vec<(String, String)>,
+    /// Seconds to wait, for a 429 (sent as `Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -76,6 +78,7 @@ impl ApiError {
             status,
             message: message.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -84,6 +87,13 @@ impl ApiError {
             StatusCode::UNAUTHORIZED,
             "Send an API token: 'Authorization: Bearer <token>' (make one on your organization's token page).",
         )
+    }
+
+    fn too_many(seconds: u64, message: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+        }
     }
 
     fn forbidden() -> Self {
@@ -106,6 +116,7 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             fields: vec![(field.to_string(), message.clone())],
             message,
+            retry_after: None,
         }
     }
 }
@@ -123,7 +134,12 @@ impl From<StoreError> for ApiError {
                     .collect::<Vec<_>>()
                     .join(" "),
                 fields: v.into_iter().map(|f| (f.field, f.message)).collect(),
+                retry_after: None,
             },
+            StoreError::Throttled { seconds } => {
+                let (seconds, message) = crate::error::throttled(seconds);
+                Self::too_many(seconds, message)
+            }
             other => {
                 eprintln!("rise-web: internal error (api): {other}");
                 Self::new(
@@ -155,6 +171,9 @@ impl IntoResponse for ApiError {
             "fields": fields,
         }});
         let mut res = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            res = crate::error::retry_after(res, seconds);
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -186,7 +205,20 @@ impl FromRequestParts<Shared> for Caller {
             .ok_or_else(ApiError::unauthorized)?;
         match state.store.api_token_user(token).await {
             Ok(u) => Ok(Caller(Some(u))),
-            Err(StoreError::NotFound) => Err(ApiError::unauthorized()),
+            // Wrong tokens are counted per address, as sign-ins are; right ones never are.
+            Err(StoreError::NotFound) => {
+                let client = crate::client::ClientAddr::of(parts, state.trust_forwarded_for);
+                match state.api_failures.check(client) {
+                    Ok(()) => Err(ApiError::unauthorized()),
+                    Err(seconds) => Err(ApiError::too_many(
+                        seconds,
+                        format!(
+                            "Too many requests with a wrong token from your network. Try again in {}.",
+                            crate::client::wait_words(seconds)
+                        ),
+                    )),
+                }
+            }
             Err(e) => Err(e.into()),
         }
     }

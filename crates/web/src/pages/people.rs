@@ -5,7 +5,7 @@
 use crate::Shared;
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::pages::session::start_session;
+use crate::pages::session::signed_in;
 use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::Form;
@@ -273,7 +273,7 @@ pub async fn accept(
         .accept_invitation(&token, &f.name, &f.password)
         .await
     {
-        Ok(user) => start_session(&state, &user.email, &f.password, "").await,
+        Ok((cookie, session)) => Ok(signed_in(&state, &cookie, &session, "")),
         Err(StoreError::Invalid(v)) => refuse(form_errors(v, |f| f)).await,
         Err(e) => Err(e.into()),
     }

@@ -2,7 +2,8 @@
 
 use crate::Shared;
 use crate::auth::{SESSION_COOKIE, Viewer};
-use crate::error::AppError;
+use crate::client::{ClientAddr, wait_words};
+use crate::error::{AppError, retry_after};
 use crate::pages::CsrfOnly;
 use crate::view::{Chrome, render};
 use askama::Template;
@@ -40,13 +41,51 @@ pub struct LoginForm {
     pub next: String,
 }
 
-/// Only paths on this site: never an open redirect.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Only paths on this site: never an open redirect, never a header that cannot be sent.
+///
+/// Browsers strip tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example`
+/// or `/\evil.example` become `//evil.example`, another site. Accepted: one `/` then
+/// visible ASCII only (no controls, whitespace or non-ASCII, which cannot go in a `Location`
+/// header), no backslash and no `//` anywhere; once percent-decoded, still no control
+/// character, backslash or `//`. Anything else is the empty string: the person's home page.
+pub(crate) fn safe_next(next: &str) -> String {
+    let no_slip = |s: &[u8]| {
+        !s.iter().any(|b| b.is_ascii_control() || *b == b'\\') && !s.windows(2).any(|w| w == b"//")
+    };
+    let raw = next.as_bytes();
+    if raw.len() <= 2000
+        && raw.first() == Some(&b'/')
+        && raw.iter().all(u8::is_ascii_graphic)
+        && no_slip(raw)
+        && no_slip(&percent_decoded(next))
+    {
         next.to_string()
     } else {
         String::new()
     }
+}
+
+/// `s` with `%XX` escapes decoded once (others left as they are).
+fn percent_decoded(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(((h << 4) | l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 pub async fn login_form(viewer: Viewer, Query(q): Query<Next>) -> Result<Response, AppError> {
@@ -62,6 +101,7 @@ pub async fn login_form(viewer: Viewer, Query(q): Query<Next>) -> Result<Respons
 pub async fn login(
     State(state): State<Shared>,
     viewer: Viewer,
+    client: ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
@@ -77,12 +117,27 @@ pub async fn login(
         )
             .into_response())
     };
-    match state.store.sign_in(&f.email, &f.password).await {
+    // Every attempt costs an Argon2 hash: limit them per address before anything else.
+    if let Err(seconds) = state.sign_ins.check(client) {
+        let message = format!(
+            "Too many sign-in attempts from your network. Try again in {}.",
+            wait_words(seconds)
+        );
+        return Ok(retry_after(
+            again(message, StatusCode::TOO_MANY_REQUESTS)?,
+            seconds,
+        ));
+    }
+    let address = client.key().to_string();
+    match state.store.sign_in(&f.email, &f.password, &address).await {
         Ok((token, session)) => Ok(signed_in(&state, &token, &session, &f.next)),
-        Err(StoreError::Throttled { minutes }) => again(
-            format!("Too many failed attempts for this account. Try again in {minutes} minutes."),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
+        Err(StoreError::Throttled { seconds }) => {
+            let (seconds, message) = crate::error::throttled(seconds);
+            Ok(retry_after(
+                again(message, StatusCode::TOO_MANY_REQUESTS)?,
+                seconds,
+            ))
+        }
         Err(StoreError::NotFound) => again(
             "The email or password is not right.".into(),
             StatusCode::UNAUTHORIZED,
@@ -93,7 +148,12 @@ pub async fn login(
 
 /// The answer that starts a session: its cookie, and a redirect to `next` (a path on this
 /// site) or the person's home page.
-fn signed_in(state: &Shared, token: &str, session: &rise_store::Session, next: &str) -> Response {
+pub(crate) fn signed_in(
+    state: &Shared,
+    token: &str,
+    session: &rise_store::Session,
+    next: &str,
+) -> Response {
     let home = if session.user.role.is_staff() {
         "/coalition"
     } else {
@@ -110,17 +170,6 @@ fn signed_in(state: &Shared, token: &str, session: &rise_store::Session, next: &
     ([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response()
 }
 
-/// Signs in a person who has just set their password (accepting an invitation).
-pub async fn start_session(
-    state: &Shared,
-    email: &str,
-    password: &str,
-    next: &str,
-) -> Result<Response, AppError> {
-    let (token, session) = state.store.sign_in(email, password).await?;
-    Ok(signed_in(state, &token, &session, next))
-}
-
 pub async fn logout(
     State(state): State<Shared>,
     viewer: Viewer,
@@ -132,4 +181,58 @@ pub async fn logout(
     }
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
     Ok(([(SET_COOKIE, clear)], Redirect::to("/")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_on_this_site_are_followed() {
+        for ok in [
+            "/org",
+            "/org/plans?x=1&y=%20z#top",
+            "/coalition/members/3",
+            "/login?next=%2Forg",
+            "/a:b",
+        ] {
+            assert_eq!(safe_next(ok), ok, "{ok:?} should be kept");
+        }
+        for hostile in [
+            "",
+            "org",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "\t//evil.example",
+            " /org",
+            "/org ",
+            "/ /evil.example",
+            "/\r\nSet-Cookie: a=b",
+            "/\u{0}",
+            "/\u{7f}",
+            "/\u{85}evil",
+            "/\u{a0}",
+            "/\u{2028}",
+            "/org\u{e9}",
+            "https://evil.example/",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%0d%0aSet-Cookie:%20a=b",
+            "/a//b",
+            "/org/..//evil.example",
+            &format!("/{}", "a".repeat(2001)),
+        ] {
+            assert_eq!(safe_next(hostile), "", "{hostile:?} must not be followed");
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod access;
 mod api;
 mod journeys;
 mod member;
+mod signin;
 
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
@@ -36,6 +37,11 @@ pub struct Site {
 
 impl Site {
     pub fn start() -> Self {
+        Self::start_with(|state| state)
+    }
+
+    /// The same, with the platform's state configured by `configure`.
+    pub fn start_with(configure: impl FnOnce(AppState) -> AppState) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -166,7 +172,7 @@ impl Site {
             }
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let base = format!("http://{}", listener.local_addr().unwrap());
-            let state = AppState::new(store.clone(), false);
+            let state = configure(AppState::new(store.clone(), false));
             tokio::spawn(async move { rise_web::serve(listener, state).await });
             (store, a.id, b.id, p.id, base, ds.id, plan.id, tokens)
         });
@@ -225,7 +231,7 @@ trait ByEmail {
 
 impl ByEmail for Store {
     async fn user_by_email(&self, email: &str) -> rise_store::model::User {
-        let (_, session) = self.sign_in(email, PASSWORD).await.unwrap();
+        let (_, session) = self.sign_in(email, PASSWORD, "192.0.2.1").await.unwrap();
         session.user
     }
 }
