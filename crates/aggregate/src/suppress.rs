@@ -33,7 +33,8 @@ pub fn suppress_rows(rows: &mut [AggregateRow], whole_period: Option<&str>) {
             let cells: Vec<Cell> = table
                 .cells
                 .iter()
-                .map(|&k| match (pick(&rows[idx[k]]), table.repeated[k]) {
+                .zip(&table.rows_of)
+                .map(|(&k, of)| match (pick(&rows[idx[k]]), of.len() > 1) {
                     (Some(v), false) => Cell::Count(v),
                     _ => Cell::Withheld,
                 })
@@ -60,10 +61,8 @@ pub fn suppress_rows(rows: &mut [AggregateRow], whole_period: Option<&str>) {
 struct MeasureTable {
     /// For each cell, its first row (index into the measure's `idx`).
     cells: Vec<usize>,
-    /// For each cell, every row with its key.
+    /// For each cell, every row with its key (more than one: a repeated key).
     rows_of: Vec<Vec<usize>>,
-    /// Whether a cell's key appears in more than one row.
-    repeated: Vec<bool>,
     lines: Vec<Line>,
 }
 
@@ -84,7 +83,6 @@ impl MeasureTable {
             });
             rows_of[c].push(k);
         }
-        let repeated = rows_of.iter().map(|r| r.len() > 1).collect();
         let ckey = |c: usize| key(cells[c]);
         let mut lines = Vec::new();
 
@@ -159,7 +157,6 @@ impl MeasureTable {
         Self {
             cells,
             rows_of,
-            repeated,
             lines,
         }
     }

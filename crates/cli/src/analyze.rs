@@ -341,10 +341,7 @@ fn summary(
             );
         }
     }
-    eprintln!(
-        "Wrote {}/{{aggregates.csv, aggregates.parquet, inequities.csv, inequities.json, measures.json, report.html}}",
-        args.out.display()
-    );
+    eprintln!("Wrote {}/{{{}}}", args.out.display(), OUTPUTS.join(", "));
 }
 
 /// The files `rise analyze` writes, replaced together.

@@ -62,6 +62,29 @@ pub struct Session {
 }
 
 impl Store {
+    /// Adds the new password's problem, if any, to the other checks `c` of a form and, when
+    /// everything passed, returns its hash (hashed only then, but every problem reported at
+    /// once).
+    async fn new_password_hash(
+        &self,
+        mut c: Checks,
+        password: &str,
+        email: &str,
+        name: &str,
+    ) -> Result<String> {
+        let checked = self
+            .hashing
+            .new_password(password, email, name, c.is_empty())
+            .await?;
+        if let Some(problem) = &checked.problem {
+            c.check(false, "password", problem);
+        }
+        c.finish()?;
+        checked
+            .hash
+            .ok_or_else(|| StoreError::Worker("no password hash".into()))
+    }
+
     /// Creates an account directly (coalition staff, the demo). Members join by invitation.
     pub async fn create_user(
         &self,
@@ -84,18 +107,7 @@ impl Store {
             "role",
             "Staff belong to no organization; members belong to one.",
         );
-        // Hash only if everything else is right, but report every problem at once.
-        let checked = self
-            .hashing
-            .new_password(password, email, name, c.is_empty())
-            .await?;
-        if let Some(problem) = &checked.problem {
-            c.check(false, "password", problem);
-        }
-        c.finish()?;
-        let hash = checked
-            .hash
-            .ok_or_else(|| StoreError::Worker("no password hash".into()))?;
+        let hash = self.new_password_hash(c, password, email, name).await?;
         let (_turn, mut tx) = self.begin_write().await?;
         let u = insert_user(&mut tx, email, name, &hash, role, organization_id, actor).await?;
         tx.commit().await?;
@@ -334,17 +346,7 @@ impl Store {
         let email: String = row.try_get("email")?;
         let mut c = Checks::default();
         c.check(!name.trim().is_empty(), "name", "Enter a name.");
-        let checked = self
-            .hashing
-            .new_password(password, &email, name, c.is_empty())
-            .await?;
-        if let Some(problem) = &checked.problem {
-            c.check(false, "password", problem);
-        }
-        c.finish()?;
-        let hash = checked
-            .hash
-            .ok_or_else(|| StoreError::Worker("no password hash".into()))?;
+        let hash = self.new_password_hash(c, password, &email, name).await?;
         let (_turn, mut tx) = self.begin_write().await?;
         // Claimed by a conditional update: of two simultaneous acceptances one gets it.
         let row = sqlx::query(

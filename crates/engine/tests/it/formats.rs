@@ -3,7 +3,12 @@
 
 use crate::support::{analyse, find, singles};
 use rise_engine::generate::{Config, OutFormat, generate};
-use rise_engine::ingest::{self, Format};
+use rise_engine::ingest::{self, Format, SkipLog};
+
+/// The first skipped record of each file, as its message says it.
+fn first_skipped(log: &SkipLog) -> Vec<&str> {
+    log.files.iter().map(|s| s.first.as_str()).collect()
+}
 
 fn make(format: OutFormat, n: u64) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -98,13 +103,7 @@ fn bad_fhir_resources_are_named_by_file_line_and_id() {
         "{:?}",
         out.ingested.skipped
     );
-    let firsts: Vec<&str> = out
-        .ingested
-        .skipped
-        .files
-        .iter()
-        .map(|s| s.first.as_str())
-        .collect();
+    let firsts = first_skipped(&out.ingested.skipped);
     let has = |needle: &[&str]| firsts.iter().any(|f| needle.iter().all(|n| f.contains(n)));
     assert!(
         has(&["Observation.ndjson:", "not a FHIR resource"]),
@@ -194,13 +193,7 @@ fn bad_omop_rows_are_named_by_file_line_and_field() {
         "{:?}",
         out.ingested.skipped
     );
-    let firsts: Vec<&str> = out
-        .ingested
-        .skipped
-        .files
-        .iter()
-        .map(|s| s.first.as_str())
-        .collect();
+    let firsts = first_skipped(&out.ingested.skipped);
     assert!(
         firsts
             .iter()
@@ -477,13 +470,7 @@ fn a_resource_in_the_wrong_bulk_file_is_a_bad_record() {
         "{:?}",
         out.ingested.skipped
     );
-    let firsts: Vec<&str> = out
-        .ingested
-        .skipped
-        .files
-        .iter()
-        .map(|s| s.first.as_str())
-        .collect();
+    let firsts = first_skipped(&out.ingested.skipped);
     let has = |needle: &[&str]| firsts.iter().any(|f| needle.iter().all(|n| f.contains(n)));
     assert!(
         has(&[

@@ -92,24 +92,10 @@ fn sign_in_is_throttled_and_sign_out_ends_the_session() {
     let b = site.browser();
     let csrf = b.csrf("/login");
     for _ in 0..5 {
-        let r = b.post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "admin@alpha.test"),
-                ("password", "wrong password"),
-            ],
-        );
+        let r = b.login(&csrf, "admin@alpha.test", "wrong password");
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
-    let r = b.post(
-        "/login",
-        &[
-            ("csrf", &csrf),
-            ("email", "admin@alpha.test"),
-            ("password", PASSWORD),
-        ],
-    );
+    let r = b.login(&csrf, "admin@alpha.test", PASSWORD);
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 
     let m = site.signed_in("member@alpha.test");

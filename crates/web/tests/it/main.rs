@@ -211,10 +211,7 @@ impl Site {
     pub fn signed_in(&self, email: &str) -> Browser {
         let b = self.browser();
         let csrf = b.csrf("/login");
-        let r = b.post(
-            "/login",
-            &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
-        );
+        let r = b.login(&csrf, email, PASSWORD);
         assert_eq!(
             r.status(),
             StatusCode::SEE_OTHER,
@@ -290,6 +287,14 @@ impl Browser {
             .get(format!("{}{path}", self.base))
             .send()
             .unwrap()
+    }
+
+    /// Posts the sign-in form with `csrf` (from [`Browser::csrf`]).
+    pub fn login(&self, csrf: &str, email: &str, password: &str) -> reqwest::blocking::Response {
+        self.post(
+            "/login",
+            &[("csrf", csrf), ("email", email), ("password", password)],
+        )
     }
 
     pub fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::blocking::Response {

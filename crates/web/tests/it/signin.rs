@@ -112,14 +112,7 @@ fn sign_in_is_rate_limited_per_address() {
     // Another address is not affected.
     let other = browser_from(&site, "127.0.0.2");
     let csrf = other.csrf("/login");
-    let r = other.post(
-        "/login",
-        &[
-            ("csrf", &csrf),
-            ("email", "member@alpha.test"),
-            ("password", PASSWORD),
-        ],
-    );
+    let r = other.login(&csrf, "member@alpha.test", PASSWORD);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
@@ -159,37 +152,16 @@ fn failures_from_one_address_do_not_lock_out_another() {
     let attacker = browser_from(&site, "127.0.0.3");
     let csrf = attacker.csrf("/login");
     for _ in 0..5 {
-        let r = attacker.post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "admin@rise.test"),
-                ("password", "a wrong guess"),
-            ],
-        );
+        let r = attacker.login(&csrf, "admin@rise.test", "a wrong guess");
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
     // The admin, from elsewhere, signs in.
     let admin = site.browser();
     let admin_csrf = admin.csrf("/login");
-    let r = admin.post(
-        "/login",
-        &[
-            ("csrf", &admin_csrf),
-            ("email", "admin@rise.test"),
-            ("password", PASSWORD),
-        ],
-    );
+    let r = admin.login(&admin_csrf, "admin@rise.test", PASSWORD);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // The attacker's address is throttled for this account, even with the right password.
-    let r = attacker.post(
-        "/login",
-        &[
-            ("csrf", &csrf),
-            ("email", "admin@rise.test"),
-            ("password", PASSWORD),
-        ],
-    );
+    let r = attacker.login(&csrf, "admin@rise.test", PASSWORD);
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(retry_after(&r) > 60);
 }
@@ -208,14 +180,7 @@ fn an_invitation_for_a_throttled_address_is_accepted_whole() {
     let b = site.browser();
     let csrf = b.csrf("/login");
     for _ in 0..6 {
-        b.post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("email", "newcomer@alpha.test"),
-                ("password", "a wrong guess"),
-            ],
-        );
+        b.login(&csrf, "newcomer@alpha.test", "a wrong guess");
     }
     let path = format!("/invitations/{token}");
     // A guessable password is refused with advice, and nothing is created.
