@@ -7,7 +7,7 @@
 
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -17,6 +17,7 @@ assert.ok(bin, "set RISE_BIN to the rise binary");
 const shots = process.env.RISE_SCREENSHOTS || join(tmpdir(), "rise-screenshots");
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "rise-browser-"));
+const mailDir = join(work, "mail");
 const ADMIN = { email: "admin@coalition.example", password: "a long admin password" };
 const MEMBER_PASSWORD = "a long member password";
 
@@ -28,7 +29,10 @@ function rise(...args) {
 function serve() {
   const child = spawn(
     bin,
-    ["serve", "--database-url", `sqlite://${join(work, "rise.db")}`, "--bind", "127.0.0.1:0"],
+    [
+      "serve", "--database-url", `sqlite://${join(work, "rise.db")}`, "--bind", "127.0.0.1:0",
+      "--mail-dir", mailDir, "--public-url", "http://rise.test",
+    ],
     {
       env: { ...process.env, RISE_ADMIN_EMAIL: ADMIN.email, RISE_ADMIN_PASSWORD: ADMIN.password },
       stdio: ["ignore", "pipe", "inherit"],
@@ -43,6 +47,20 @@ function serve() {
     });
     child.on("exit", (code) => reject(new Error(`rise serve exited (${code}):\n${out}`)));
   });
+}
+
+/** The invitation link in the mail delivered to `to` (waits for the mailer). */
+async function mailedLink(to) {
+  for (let i = 0; i < 100; i++) {
+    const names = existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")) : [];
+    for (const name of names.sort().reverse()) {
+      const text = readFileSync(join(mailDir, name), "utf8");
+      const m = text.match(/http:\/\/rise\.test(\/invitations\/[0-9a-f]+)/);
+      if (text.includes(`To: ${to}\r\n`) && m) return m[1];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no invitation mailed to ${to} in ${mailDir}`);
 }
 
 async function shot(page, name) {
@@ -104,16 +122,20 @@ try {
   assert.match(await pub.textContent("main"), /Application received/);
   step("an organization applies (and is told what to fix first)");
 
-  // Coalition staff approve; the invitation is in the outbox.
+  // Coalition staff approve; the invitation is mailed to the contact (the outbox shows staff
+  // that it went, never its link).
   const staff = await (await ctx()).newPage();
   await signIn(staff, base, ADMIN.email, ADMIN.password);
   await staff.goto(`${base}/coalition/applications`);
   await shot(staff, "04-applications");
   const card = staff.locator("section.card", { hasText: "Riverside Community Health" });
   await Promise.all([staff.waitForNavigation(), card.locator("button[value=approve]").click()]);
+  const link = await mailedLink("rosa@riverside.example");
   await staff.goto(`${base}/coalition/outbox`);
-  const mail = await staff.textContent("main");
-  const link = mail.match(/\/invitations\/[0-9a-f]+/)[0];
+  await shot(staff, "04b-outbox");
+  const outbox = await staff.textContent("main");
+  assert.match(outbox, /rosa@riverside\.example/);
+  assert.doesNotMatch(outbox, /\/invitations\//);
   step("an admin approves it; the contact is invited");
 
   // The applicant accepts and is signed in.

@@ -106,6 +106,22 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per client address and minute.
     #[arg(long, default_value_t = rise_web::SIGN_INS_PER_MINUTE, value_name = "N")]
     pub sign_ins_per_minute: u32,
+    /// Deliver mail (decisions, invitations) as .eml files into DIR, a pickup folder for a mail
+    /// relay. Without it mail waits, queued, in the outbox.
+    #[arg(long, value_name = "DIR", env = "RISE_MAIL_DIR")]
+    pub mail_dir: Option<std::path::PathBuf>,
+    /// The sender of that mail.
+    #[arg(
+        long,
+        default_value = "Rise <no-reply@rise.invalid>",
+        value_name = "ADDRESS",
+        env = "RISE_MAIL_FROM"
+    )]
+    pub mail_from: String,
+    /// The platform's address as people reach it (links in mail start with it); default: the
+    /// --bind address over http.
+    #[arg(long, value_name = "URL", env = "RISE_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

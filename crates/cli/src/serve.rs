@@ -8,6 +8,7 @@ use rise_engine::generate::{Config as GenConfig, OutFormat, generate};
 use rise_store::model::{Actor, Application, CommitmentStatus, OrgKind, PlanInput, Role};
 use rise_store::{FrameworkFile, NewDataset, Store};
 use rise_web::AppState;
+use rise_web::mailer::Mailer;
 use std::path::Path;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -71,9 +72,21 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
                 eprintln!("Created the coalition admin {email}.");
             }
         }
-        let state = AppState::new(store, args.secure_cookies)
+        let mut state = AppState::new(store, args.secure_cookies)
             .trust_forwarded_for(args.trust_forwarded_for)
             .sign_ins_per_minute(args.sign_ins_per_minute);
+        match &args.mail_dir {
+            Some(dir) => {
+                let site = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+                let mailer = Mailer::to_folder(dir.clone(), &args.mail_from, &site)
+                    .with_context(|| format!("cannot use {} for mail", dir.display()))?;
+                eprintln!("Mail goes to {} (one .eml file per message).", dir.display());
+                state = state.mailer(mailer);
+            }
+            None => eprintln!(
+                "note: no mail transport; invitations and decisions wait in the outbox (give --mail-dir to deliver them)."
+            ),
+        }
         listen(&args.bind, state).await
     })
 }
@@ -202,6 +215,8 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
     for f in ["rise.db", "rise.db-wal", "rise.db-shm"] {
         let _ = std::fs::remove_file(dir.join(f));
     }
+    // The last demo's mail: message numbers start again with the database.
+    let _ = std::fs::remove_dir_all(dir.join("mail"));
     use chrono::Datelike;
     let year = chrono::Local::now().year() - 1;
     eprintln!("Making demo data sets with rise generate + rise analyze (a minute)…");
@@ -226,7 +241,15 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
         );
         println!("  (every member organization has admin@<name>.example with the same password)");
         println!("Database: {}", db.display());
-        listen(&args.bind, AppState::new(store, false)).await
+        let mail = args.dir.join("mail");
+        let mailer = Mailer::to_folder(
+            mail.clone(),
+            "Rise demo <no-reply@rise.invalid>",
+            &format!("http://{}", args.bind),
+        )
+        .with_context(|| format!("cannot use {} for mail", mail.display()))?;
+        println!("Mail (decisions, invitations): {}", mail.display());
+        listen(&args.bind, AppState::new(store, false).mailer(mailer)).await
     })
 }
 

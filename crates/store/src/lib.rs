@@ -23,6 +23,7 @@ mod datasets;
 mod error;
 mod framework;
 mod orgs;
+mod outbox;
 mod passwords;
 mod plans;
 mod users;
@@ -33,6 +34,7 @@ pub use adoption::{Adopter, AdoptionStatus};
 pub use datasets::{MAX_DATASET_ROWS, NewDataset};
 pub use error::{FieldError, Result, StoreError};
 pub use framework::FrameworkFile;
+pub use outbox::{MAX_ATTEMPTS, Mail, OutboxEntry};
 pub use passwords::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_hash, password_matches, password_problem,
 };

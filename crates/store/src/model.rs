@@ -65,6 +65,23 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where a message in the outbox stands.
+    MailStatus {
+        /// Waiting for the mailer.
+        Queued = "queued": "Queued",
+        Sent = "sent": "Sent",
+        /// The mailer gave up after several tries.
+        Failed = "failed": "Failed",
+        /// Resent: a newer message (with a fresh link, for an invitation) took its place.
+        Replaced = "replaced": "Replaced by a resend",
+        /// Written before Rise delivered mail; never sent.
+        Withdrawn = "withdrawn": "Not sent",
+        /// Written before Rise delivered mail, with a one-time link that was taken out.
+        Redacted = "redacted": "Not sent (link removed)",
+    }
+}
+
+text_enum! {
     /// What a signed-in person may do. The public has no account.
     Role {
         /// Runs the coalition: reviews applications, edits the framework, sees every member.

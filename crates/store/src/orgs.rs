@@ -1,5 +1,5 @@
-//! Membership: applications, decisions, member organizations, and the outbox that tells
-//! applicants and invitees.
+//! Membership: applications, the decisions on them (each tells the applicant through the
+//! outbox), and member organizations.
 
 use crate::audit::{self, NONE};
 use crate::error::{Checks, is_email};
@@ -119,7 +119,7 @@ impl Store {
             Some(&o),
         )
         .await?;
-        outbox(
+        crate::outbox::queue(
             &mut tx,
             &o.contact_email,
             "Your application to the coalition",
@@ -162,16 +162,28 @@ impl Store {
             OrgStatus::Declined
         };
         let (_turn, mut tx) = self.begin_write().await?;
+        // Conditional on the application still being open: of two reviewers deciding at once,
+        // only one update matches a row; the other is told it lost instead of overwriting.
         let row = sqlx::query(&format!(
             "UPDATE organizations SET status = $1, decision_reason = $2, decided_at = $3
-             WHERE id = $4 RETURNING {COLUMNS}"
+             WHERE id = $4 AND status = $5 RETURNING {COLUMNS}"
         ))
         .bind(status.key())
         .bind(Some(reason).filter(|r| !r.is_empty()))
         .bind(now())
         .bind(id)
-        .fetch_one(&mut *tx)
+        .bind(OrgStatus::Applied.key())
+        .fetch_optional(&mut *tx)
         .await?;
+        let Some(row) = row else {
+            drop(tx);
+            let now = self.organization(id).await?;
+            return Err(StoreError::Conflict(format!(
+                "{} has already been {}.",
+                now.name,
+                now.status.label().to_lowercase()
+            )));
+        };
         let after = org(&row)?;
         audit::record(
             &mut tx,
@@ -199,7 +211,7 @@ impl Store {
                 after.name
             )
         };
-        outbox(
+        crate::outbox::queue(
             &mut tx,
             &after.contact_email,
             &format!("Your application: {}", status.label().to_lowercase()),
@@ -248,41 +260,4 @@ impl Store {
         };
         rows.iter().map(org).collect()
     }
-
-    /// The outbox, newest first.
-    pub async fn outbox(&self, limit: i64) -> Result<Vec<(String, String, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT to_email, subject, body, created_at FROM outbox ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("to_email")?,
-                    r.try_get("subject")?,
-                    r.try_get("body")?,
-                    r.try_get("created_at")?,
-                ))
-            })
-            .collect()
-    }
-}
-
-/// Queues a message for someone outside the platform.
-pub(crate) async fn outbox(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    to: &str,
-    subject: &str,
-    body: &str,
-) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (to_email, subject, body, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(to)
-        .bind(subject)
-        .bind(body)
-        .bind(now())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

@@ -5,7 +5,8 @@
 use crate::audit::{self, NONE};
 use crate::error::{Checks, is_email};
 use crate::model::{Actor, Role, User};
-use crate::orgs::{bad_value, outbox};
+use crate::orgs::bad_value;
+use crate::outbox::INVITATION_DAYS;
 use crate::{Result, Store, StoreError, now};
 use chrono::{Duration, Utc};
 use rand::RngCore;
@@ -38,7 +39,7 @@ fn user(r: &AnyRow) -> Result<User> {
 }
 
 /// A new random secret (256 bits, hex) and its stored hash.
-fn secret() -> (String, String) {
+pub(crate) fn secret() -> (String, String) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -46,7 +47,7 @@ fn secret() -> (String, String) {
     (token, hash)
 }
 
-fn digest(token: &str) -> String {
+pub(crate) fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -275,15 +276,15 @@ impl Store {
         Ok(())
     }
 
-    /// Invites someone into an organization; the invitation (with its one-time token) goes to
-    /// the outbox. Returns the token.
+    /// Invites someone into an organization; the invitation, with its one-time link, is queued
+    /// for them alone (the link is never returned to the inviter or shown in the outbox).
     pub async fn invite(
         &self,
         organization_id: i64,
         email: &str,
         role: Role,
         actor: &Actor,
-    ) -> Result<String> {
+    ) -> Result<()> {
         let mut c = Checks::default();
         c.check(
             is_email(email),
@@ -298,9 +299,9 @@ impl Store {
         c.finish()?;
         let org = self.organization(organization_id).await?;
         let (_turn, mut tx) = self.begin_write().await?;
-        let token = invitation(&mut tx, &org, email, role, actor).await?;
+        invitation(&mut tx, &org, email, role, actor).await?;
         tx.commit().await?;
-        Ok(token)
+        Ok(())
     }
 
     /// An open invitation: the organization's name, the email and the role it is for.
@@ -504,18 +505,18 @@ async fn open_session(
 
 /// Writes an invitation into `org` (with its audit row and its email in the outbox) inside
 /// `tx`, so that approving an application and inviting its contact happen together or not at
-/// all. Returns the one-time token.
+/// all.
 pub(crate) async fn invitation(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     org: &crate::model::Organization,
     email: &str,
     role: Role,
     actor: &Actor,
-) -> Result<String> {
+) -> Result<()> {
     let email = email.trim().to_ascii_lowercase();
     let (token, hash) = secret();
-    let expires =
-        (Utc::now() + Duration::days(14)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let expires = (Utc::now() + Duration::days(INVITATION_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     sqlx::query(
         "INSERT INTO invitations (token_hash, organization_id, email, role, invited_by,
                                   created_at, expires_at)
@@ -541,16 +542,19 @@ pub(crate) async fn invitation(
         Some(&after),
     )
     .await?;
-    outbox(
+    crate::outbox::queue_with_link(
         tx,
         &email,
         &format!("You are invited to {} on the coalition platform", org.name),
         &format!(
-            "Open /invitations/{token} to set your name and password. The invitation expires in 14 days."
+            "Open {} to set your name and password. The link is yours alone and works for {INVITATION_DAYS} days.",
+            crate::outbox::LINK
         ),
+        Some(&format!("/invitations/{token}")),
+        Some(&hash),
     )
     .await?;
-    Ok(token)
+    Ok(())
 }
 
 /// An Argon2id hash of a random password, checked when the email is unknown.

@@ -7,7 +7,7 @@
 
 use crate::Shared;
 use crate::error::AppError;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
@@ -35,6 +35,16 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// Marks a response that shows a secret (a new API token, an invitation's link) as never to
+/// be stored by a browser or proxy cache.
+pub fn no_store(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 /// A fresh random token (128 bits, hex).
 pub fn random_token() -> String {
     let mut bytes = [0u8; 16];
@@ -46,15 +56,17 @@ pub fn random_token() -> String {
 #[derive(Debug, Clone)]
 pub struct AnonCsrf(pub String);
 
-/// Gives every visitor without one a CSRF cookie, and its value to the handlers.
-pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+/// Gives every visitor without one a CSRF cookie (`Secure` with the session cookie), and its
+/// value to the handlers.
+pub async fn csrf_cookie(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() == 32);
     let token = existing.clone().unwrap_or_else(random_token);
     req.extensions_mut().insert(AnonCsrf(token.clone()));
     let mut res = next.run(req).await;
     if existing.is_none()
         && let Ok(v) = HeaderValue::from_str(&format!(
-            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"
+            "{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
+            if state.secure_cookies { "; Secure" } else { "" }
         ))
     {
         res.headers_mut().append(SET_COOKIE, v);

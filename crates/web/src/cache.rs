@@ -45,6 +45,7 @@ impl<T> Ttl<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        let mut refreshing = None;
         if let Ok(mut slot) = self.slot.lock()
             && let Some((at, v)) = slot.value.as_ref()
         {
@@ -52,8 +53,14 @@ impl<T> Ttl<T> {
                 return Ok(v.clone());
             }
             slot.refreshing = true;
+            refreshing = Some(OnDrop(|| {
+                if let Ok(mut slot) = self.slot.lock() {
+                    slot.refreshing = false;
+                }
+            }));
         }
         let result = compute().await.map(Arc::new);
+        drop(refreshing);
         if let Ok(mut slot) = self.slot.lock() {
             slot.refreshing = false;
             if let Ok(v) = &result {
@@ -73,6 +80,7 @@ impl<T> Ttl<T> {
 pub struct Generations<K, V> {
     generation: AtomicU64,
     values: Mutex<HashMap<K, Entry<V>>>,
+    max_age: Duration,
 }
 
 /// The longest a value is kept even without a write seen here.
@@ -83,18 +91,38 @@ impl<K, V> Default for Generations<K, V> {
         Self {
             generation: AtomicU64::new(0),
             values: Mutex::new(HashMap::new()),
+            max_age: MAX_AGE,
         }
     }
 }
 
+/// Runs its closure when dropped. A request's future is dropped, not finished, when its client
+/// goes away mid-way; a "refreshing" mark cleared only after the computation would then stay
+/// set for good, and every later request would be served the stale value.
+struct OnDrop<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnDrop<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
 impl<K: Hash + Eq + Clone, V> Generations<K, V> {
+    #[cfg(test)]
+    fn with_max_age(max_age: Duration) -> Self {
+        Self {
+            max_age,
+            ..Self::default()
+        }
+    }
+
     /// A write has been answered.
     pub fn bump(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     /// The value for `key` if computed at the current generation, else `compute`'s. A value
-    /// past `MAX_AGE` but of the current generation is still served to others while one
+    /// past its maximum age but of the current generation is still served to others while one
     /// request refreshes it, so its expiry under load costs one computation.
     pub async fn get_or_try<E, F, Fut>(&self, key: &K, compute: F) -> Result<Arc<V>, E>
     where
@@ -102,16 +130,25 @@ impl<K: Hash + Eq + Clone, V> Generations<K, V> {
         Fut: Future<Output = Result<V, E>>,
     {
         let now = self.generation.load(Ordering::SeqCst);
+        let mut refreshing = None;
         if let Ok(mut values) = self.values.lock()
             && let Some(e) = values.get_mut(key)
             && e.generation == now
         {
-            if e.at.elapsed() < MAX_AGE || e.refreshing {
+            if e.at.elapsed() < self.max_age || e.refreshing {
                 return Ok(e.value.clone());
             }
             e.refreshing = true;
+            refreshing = Some(OnDrop(|| {
+                if let Ok(mut values) = self.values.lock()
+                    && let Some(e) = values.get_mut(key)
+                {
+                    e.refreshing = false;
+                }
+            }));
         }
         let result = compute().await.map(Arc::new);
+        drop(refreshing);
         if let Ok(mut values) = self.values.lock() {
             match &result {
                 Ok(v) => {
@@ -141,12 +178,16 @@ struct Entry<V> {
     refreshing: bool,
 }
 
-/// Middleware: moves every generation-keyed cache on after a request that may have written.
+/// Middleware: after a request that may have written, moves every generation-keyed cache on and
+/// wakes the mailer (the write may have queued mail).
 pub async fn count_writes(State(state): State<Shared>, req: Request, next: Next) -> Response {
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
     let res = next.run(req).await;
     if writes {
         state.org_pages.bump();
+        if let Some(m) = &state.mailer {
+            m.wake();
+        }
     }
     res
 }
@@ -176,6 +217,29 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         let fresh: Result<_, ()> = c.get_or_try(|| async { Ok(3) }).await;
         assert_eq!(*fresh.unwrap(), 3);
+    }
+
+    /// A computation that never finishes, abandoned as a disconnected client abandons it.
+    async fn abandoned<T>(get: impl Future<Output = T>) {
+        let r = tokio::time::timeout(Duration::from_millis(20), get).await;
+        assert!(r.is_err(), "the computation was meant to be cut off");
+    }
+
+    #[tokio::test]
+    async fn a_refresh_cut_off_midway_does_not_freeze_the_value() {
+        let c = Ttl::new(Duration::from_millis(10));
+        let _: Result<_, ()> = c.get_or_try(|| async { Ok(1) }).await;
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        abandoned(c.get_or_try(std::future::pending::<Result<i32, ()>>)).await;
+        let next: Result<_, ()> = c.get_or_try(|| async { Ok(2) }).await;
+        assert_eq!(*next.unwrap(), 2, "the next request refreshes");
+
+        let g: Generations<i64, i32> = Generations::with_max_age(Duration::from_millis(10));
+        let _: Result<_, ()> = g.get_or_try(&1, || async { Ok(10) }).await;
+        tokio::time::sleep(Duration::from_millis(15)).await;
+        abandoned(g.get_or_try(&1, std::future::pending::<Result<i32, ()>>)).await;
+        let next: Result<_, ()> = g.get_or_try(&1, || async { Ok(11) }).await;
+        assert_eq!(*next.unwrap(), 11, "the next request refreshes");
     }
 
     #[tokio::test]

@@ -19,6 +19,7 @@ mod charts;
 pub mod client;
 pub mod datasets;
 mod error;
+pub mod mailer;
 mod pages;
 mod view;
 
@@ -48,6 +49,8 @@ pub struct AppState {
     pub(crate) org_pages: cache::Generations<i64, pages::member::OrgPage>,
     /// Data-set views lately computed (data sets never change once stored).
     pub(crate) views: datasets::Views,
+    /// Delivers the outbox, when the installation has a mail transport.
+    pub(crate) mailer: Option<Arc<mailer::Mailer>>,
 }
 
 impl AppState {
@@ -61,7 +64,14 @@ impl AppState {
             public: cache::Ttl::new(std::time::Duration::from_secs(1)),
             org_pages: cache::Generations::default(),
             views: datasets::Views::default(),
+            mailer: None,
         }
+    }
+
+    /// Delivers queued mail through `mailer` (without one, mail waits in the outbox).
+    pub fn mailer(mut self, mailer: mailer::Mailer) -> Self {
+        self.mailer = Some(Arc::new(mailer));
+        self
     }
 
     /// Takes the client's address from `X-Forwarded-For`: only behind a proxy that sets it.
@@ -93,7 +103,7 @@ pub type Shared = Arc<AppState>;
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let state = Arc::new(state);
-    Router::new()
+    let routes = Router::new()
         .route("/", get(pages::public::home))
         .route("/framework", get(pages::public::framework))
         .route("/apply", get(pages::public::apply_form).post(pages::public::apply))
@@ -130,6 +140,7 @@ pub fn app(state: AppState) -> Router {
             get(pages::datasets::show_to_staff),
         )
         .route("/coalition/outbox", get(pages::coalition::outbox))
+        .route("/coalition/outbox/{id}/resend", post(pages::coalition::resend))
         .route("/coalition/audit", get(pages::coalition::audit))
         .route(
             "/coalition/framework",
@@ -147,7 +158,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             cache::count_writes,
         ))
-        .layer(axum::middleware::from_fn(auth::csrf_cookie))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_cookie,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -165,12 +179,24 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ));
+    // Served over HTTPS (which is what secure cookies say): browsers are to come back only so.
+    let routes = if state.secure_cookies {
+        routes.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
         ))
-        .with_state(state)
+    } else {
+        routes
+    };
+    routes.with_state(state)
 }
 
 /// Serves the application on `listener` until the process is stopped.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    if let Some(m) = &state.mailer {
+        tokio::spawn(mailer::deliver(state.store.clone(), m.clone()));
+    }
     // The peer address of each connection goes into the requests for the sign-in limits.
     axum::serve(
         listener,

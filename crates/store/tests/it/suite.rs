@@ -3,7 +3,7 @@
 use crate::on_every_backend;
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
 use rise_store::model::{
-    Actor, Application, CommitmentStatus, OrgKind, OrgStatus, PlanInput, Role,
+    Actor, Application, CommitmentStatus, MailStatus, OrgKind, OrgStatus, PlanInput, Role,
 };
 use rise_store::{FrameworkFile, NewDataset, Store, StoreError};
 
@@ -38,6 +38,22 @@ async fn member(s: &Store, name: &str, kind: OrgKind) -> i64 {
         .unwrap();
     s.decide(o.id, true, "", &admin()).await.unwrap();
     o.id
+}
+
+/// The token of the newest invitation link mailed to `email` (as its recipient reads it).
+async fn link_to(s: &Store, email: &str) -> String {
+    let mail = s.mail_to_send(1000, "https://rise.example").await.unwrap();
+    let m = mail
+        .iter()
+        .rev()
+        .find(|m| m.to == email && m.body.contains("/invitations/"))
+        .unwrap_or_else(|| panic!("no invitation to {email} in {mail:?}"));
+    m.body
+        .split("https://rise.example/invitations/")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap()
+        .to_string()
 }
 
 fn fields(e: StoreError) -> Vec<String> {
@@ -86,8 +102,9 @@ fn applications_are_validated_decided_and_audited() {
             Err(StoreError::Conflict(_))
         ));
         let mail = s.outbox(10).await.unwrap();
-        assert_eq!(mail[0].0, a.contact_email);
-        assert!(mail[0].2.contains("Outside our region"));
+        assert_eq!(mail[0].to, a.contact_email);
+        let sent = s.mail_to_send(10, "").await.unwrap();
+        assert!(sent.last().unwrap().body.contains("Outside our region"));
         let log = s
             .audit_log(Some(("organization", &o.id.to_string())), 10)
             .await
@@ -103,15 +120,9 @@ fn applications_are_validated_decided_and_audited() {
         let o = s.apply(&b, &Actor::system("public")).await.unwrap();
         s.decide(o.id, true, "", &admin()).await.unwrap();
         let mail = s.outbox(2).await.unwrap();
-        assert_eq!(mail[0].0, b.contact_email);
-        let token = mail[0]
-            .2
-            .split("/invitations/")
-            .nth(1)
-            .and_then(|t| t.split_whitespace().next())
-            .unwrap()
-            .to_string();
-        assert!(mail[1].2.contains("is now a member"));
+        assert_eq!(mail[0].to, b.contact_email);
+        assert!(mail[1].subject.contains("approved"));
+        let token = link_to(&s, &b.contact_email).await;
         let (org_name, email, role) = s.invitation(&token).await.unwrap();
         assert_eq!(
             (org_name.as_str(), email.as_str()),
@@ -230,16 +241,15 @@ fn invitations_and_api_tokens() {
             )
             .await
             .unwrap();
-        let token = s
-            .invite(
-                org,
-                "new@south.example.org",
-                Role::OrgMember,
-                &Actor::user(&boss),
-            )
-            .await
-            .unwrap();
-        assert!(s.outbox(1).await.unwrap()[0].2.contains(&token));
+        s.invite(
+            org,
+            "new@south.example.org",
+            Role::OrgMember,
+            &Actor::user(&boss),
+        )
+        .await
+        .unwrap();
+        let token = link_to(&s, "new@south.example.org").await;
         let (cookie, session) = s
             .accept_invitation(&token, "New Person", "another long pass")
             .await
@@ -594,15 +604,15 @@ fn weak_passwords_are_refused() {
             .await
             .is_err()
         );
-        let token = s
-            .invite(
-                org,
-                "gina@east.example.org",
-                Role::OrgMember,
-                &Actor::system("test"),
-            )
-            .await
-            .unwrap();
+        s.invite(
+            org,
+            "gina@east.example.org",
+            Role::OrgMember,
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+        let token = link_to(&s, "gina@east.example.org").await;
         assert!(matches!(
             s.accept_invitation(&token, "Gina", "123456789012").await,
             Err(StoreError::Invalid(_))
@@ -676,10 +686,10 @@ fn failures_from_one_address_do_not_lock_out_another() {
 fn accepting_an_invitation_is_all_or_nothing() {
     on_every_backend("accept_whole", |s| async move {
         let org = member(&s, "West Clinic", OrgKind::CommunityHealthCenter).await;
-        let token = s
-            .invite(org, "ivan@west.example.org", Role::OrgMember, &admin())
+        s.invite(org, "ivan@west.example.org", Role::OrgMember, &admin())
             .await
             .unwrap();
+        let token = link_to(&s, "ivan@west.example.org").await;
         s.create_user(
             "ivan@west.example.org",
             "Ivan",
@@ -702,5 +712,146 @@ fn accepting_an_invitation_is_all_or_nothing() {
         );
         assert_eq!(s.audit_log(None, 1000).await.unwrap().len(), audit_before);
         assert_eq!(s.users_of(org).await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn of_parallel_decisions_on_one_application_exactly_one_wins() {
+    on_every_backend("decision_race", |s| async move {
+        s.publish_framework(&FrameworkFile::seed().unwrap(), "Seed", &admin())
+            .await
+            .unwrap();
+        for round in 0..3 {
+            let a = application(&format!("Race Clinic {round}"), OrgKind::Hospital);
+            let o = s.apply(&a, &Actor::system("public")).await.unwrap();
+            // Three reviewers approve and three decline, all at once.
+            let racers: Vec<_> = (0..6)
+                .map(|i| {
+                    let s = s.clone();
+                    tokio::spawn(async move {
+                        s.decide(o.id, i % 2 == 0, "Not this year", &admin()).await
+                    })
+                })
+                .collect();
+            let mut won = Vec::new();
+            for r in racers {
+                match r.await.unwrap() {
+                    Ok(org) => won.push(org.status),
+                    Err(StoreError::Conflict(m)) => assert!(m.contains("already"), "{m}"),
+                    Err(e) => panic!("a loser must be told it lost, not {e:?}"),
+                }
+            }
+            assert_eq!(won.len(), 1, "round {round}: {won:?}");
+            let now = s.organization(o.id).await.unwrap();
+            assert_eq!(now.status, won[0]);
+            let mail = s.outbox(1000).await.unwrap();
+            let to_them = |what: &str| {
+                mail.iter()
+                    .filter(|m| m.to == a.contact_email && m.subject.contains(what))
+                    .count()
+            };
+            assert_eq!(to_them("Your application:"), 1, "one decision is told");
+            let invitations = usize::from(now.status == OrgStatus::Approved);
+            assert_eq!(to_them("You are invited"), invitations);
+            let log = s
+                .audit_log(Some(("organization", &o.id.to_string())), 10)
+                .await
+                .unwrap();
+            assert_eq!(log.len(), 2, "applied, then one decision");
+        }
+    });
+}
+
+#[test]
+fn the_outbox_keeps_links_for_their_recipients_and_resends_fresh_ones() {
+    on_every_backend("outbox", |s| async move {
+        let org = member(&s, "North Clinic", OrgKind::CommunityHealthCenter).await;
+        let contact = "contact@north-clinic.example.org";
+        let token = link_to(&s, contact).await;
+        // Staff see who, what and where it stands; never the link.
+        let entries = s.outbox(10).await.unwrap();
+        let shown = serde_json::to_string(&entries).unwrap();
+        assert!(
+            !shown.contains(&token) && !shown.contains("/invitations/"),
+            "{shown}"
+        );
+        let invite = entries
+            .iter()
+            .find(|m| m.subject.contains("invited"))
+            .unwrap()
+            .clone();
+        assert_eq!(invite.status, MailStatus::Queued);
+        assert!(!invite.resendable);
+        assert!(matches!(
+            s.resend(invite.id, &admin()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Delivered: the link is erased from the database.
+        for m in s.mail_to_send(10, "").await.unwrap() {
+            s.mail_sent(m.id).await.unwrap();
+        }
+        assert!(s.mail_to_send(10, "").await.unwrap().is_empty());
+        let entries = s.outbox(10).await.unwrap();
+        assert!(
+            entries
+                .iter()
+                .all(|m| m.status == MailStatus::Sent && m.sent_at.is_some())
+        );
+        // Resent: a fresh link; the old one stops working.
+        let again = s.resend(invite.id, &admin()).await.unwrap();
+        let fresh = link_to(&s, contact).await;
+        assert_ne!(fresh, token);
+        assert!(matches!(
+            s.invitation(&token).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(s.invitation(&fresh).await.unwrap().1, contact);
+        // Resending the resend before it went out replaces it: one live link at a time.
+        let third = s.resend(again, &admin()).await;
+        assert!(
+            matches!(third, Err(StoreError::Conflict(_))),
+            "still queued"
+        );
+        for _ in 0..rise_store::MAX_ATTEMPTS {
+            s.mail_failed(again, "relay refused").await.unwrap();
+        }
+        let newest = s.resend(again, &admin()).await.unwrap();
+        let latest = link_to(&s, contact).await;
+        assert!(s.invitation(&fresh).await.is_err());
+        let entries = s.outbox(10).await.unwrap();
+        let status = |id: i64| entries.iter().find(|m| m.id == id).unwrap().status;
+        assert_eq!(status(again), MailStatus::Replaced);
+        assert_eq!(status(newest), MailStatus::Queued);
+        s.accept_invitation(&latest, "North Admin", "a long enough password")
+            .await
+            .unwrap();
+        s.mail_sent(newest).await.unwrap();
+        assert!(matches!(
+            s.resend(newest, &admin()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // A message the mailer keeps failing on is given up, and its link erased.
+        s.invite(
+            org,
+            "colleague@north.example.org",
+            Role::OrgMember,
+            &admin(),
+        )
+        .await
+        .unwrap();
+        let m = s.mail_to_send(10, "").await.unwrap().pop().unwrap();
+        for _ in 0..rise_store::MAX_ATTEMPTS {
+            s.mail_failed(m.id, "no route to host").await.unwrap();
+        }
+        assert!(s.mail_to_send(10, "").await.unwrap().is_empty());
+        let failed = s.outbox(1).await.unwrap().remove(0);
+        assert_eq!(
+            (failed.status, failed.attempts),
+            (MailStatus::Failed, rise_store::MAX_ATTEMPTS)
+        );
+        assert_eq!(failed.last_error.as_deref(), Some("no route to host"));
+        assert!(failed.resendable);
+        let log = s.audit_log(None, 50).await.unwrap();
+        assert_eq!(log.iter().filter(|e| e.action == "resend").count(), 2);
     });
 }

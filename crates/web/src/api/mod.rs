@@ -11,6 +11,7 @@
 mod openapi;
 
 use crate::Shared;
+use crate::auth::no_store;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -58,6 +59,7 @@ pub fn router() -> Router<Shared> {
         .route("/coalition/members/{org}", get(member))
         .route("/coalition/framework", post(publish_framework))
         .route("/coalition/outbox", get(outbox))
+        .route("/coalition/outbox/{id}/resend", post(resend))
         .route("/coalition/audit", get(audit))
         .fallback(not_found)
 }
@@ -611,7 +613,9 @@ async fn create_token(
     let user = caller.user()?;
     let Json(b) = body?;
     let token = state.store.create_api_token(user, &b.label).await?;
-    Ok(created(json!({ "label": b.label.trim(), "token": token })))
+    Ok(no_store(created(
+        json!({ "label": b.label.trim(), "token": token }),
+    )))
 }
 
 /// The accounts of the caller's organization.
@@ -627,8 +631,8 @@ struct InviteBody {
     role: String,
 }
 
-/// An invitation into the caller's organization (organization admins). The link is returned
-/// for installations without mail; it is also in the outbox.
+/// An invitation into the caller's organization (organization admins). Its one-time link is
+/// mailed to the invited person alone, never returned.
 async fn invite(
     State(state): State<Shared>,
     caller: Caller,
@@ -641,14 +645,14 @@ async fn invite(
         "org_admin" => Role::OrgAdmin,
         _ => return Err(ApiError::invalid("role", "Use org_member or org_admin.")),
     };
-    let token = state
+    state
         .store
         .invite(org_id, &b.email, role, &Actor::user(user))
         .await?;
     Ok(created(json!({
         "email": b.email.trim().to_ascii_lowercase(),
         "role": role.key(),
-        "link": format!("/invitations/{token}"),
+        "status": "queued",
     })))
 }
 
@@ -710,19 +714,26 @@ async fn publish_framework(
     Ok(created(fw))
 }
 
-/// What the platform would have mailed, newest first (coalition admins).
+/// What the platform has written to people outside it, newest first, and whether it was
+/// delivered (coalition admins); never a message's body.
 async fn outbox(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
     caller.admin()?;
-    let mail: Vec<Value> = state
-        .store
-        .outbox(200)
-        .await?
-        .into_iter()
-        .map(
-            |(to, subject, body, at)| json!({"to": to, "subject": subject, "body": body, "at": at}),
-        )
-        .collect();
-    Ok(Json(json!(mail)))
+    Ok(Json(json!(state.store.outbox(200).await?)))
+}
+
+/// Queues a message again; an invitation gets a fresh link (coalition admins).
+async fn resend(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let user = caller.admin()?;
+    let message = state.store.resend(id, &Actor::user(user)).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"message": message, "status": "queued"})),
+    )
+        .into_response())
 }
 
 /// The latest 200 writes (coalition admins).

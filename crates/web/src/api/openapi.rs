@@ -126,12 +126,13 @@ pub fn document() -> Value {
             "patch": with_params(op("Change a plan's status", Member, Some("PlanStatusRequest"), (200, "Plan")), &["id"])
         },
         "/org/people": {"get": op("The accounts of the organization", Member, None, (200, "Users"))},
-        "/org/invitations": {"post": op("Invite someone into the organization (organization admins); the link is returned and put in the outbox", OrgAdmin, Some("InviteRequest"), (201, "Invitation"))},
+        "/org/invitations": {"post": op("Invite someone into the organization (organization admins); the one-time link is mailed to them alone", OrgAdmin, Some("InviteRequest"), (201, "Invitation"))},
         "/coalition/members/{org}": {
             "get": with_params(op("One member's adoption, commitments, data sets and plans (aims, targets, status; no rates)", Staff, None, (200, "MemberProgress")), &["org"])
         },
         "/coalition/framework": {"post": op("Publish a new version of the framework, written as TOML", Admin, Some("FrameworkRequest"), (201, "Framework"))},
-        "/coalition/outbox": {"get": op("What the platform would have mailed, newest first", Admin, None, (200, "Outbox"))},
+        "/coalition/outbox": {"get": op("What the platform has mailed or will mail, newest first, with each message's status (never its body)", Admin, None, (200, "Outbox"))},
+        "/coalition/outbox/{id}/resend": {"post": with_params(op("Queue a message again; an invitation gets a fresh link and the old one stops working", Admin, None, (202, "Resent")), &["id"])},
         "/coalition/audit": {"get": op("The latest 200 writes: who, when, what, before and after", Admin, None, (200, "AuditLog"))},
         "/coalition/applications": {"get": op("Applications waiting for a decision", Staff, None, (200, "Organizations"))},
         "/coalition/applications/{id}/decision": {
@@ -142,6 +143,33 @@ pub fn document() -> Value {
             "get": with_params(op("A member's data set, always small-cell suppressed", Staff, None, (200, "DatasetView")), &["org", "id"])
         }
     });
+    // Built apart: inside the one large `json!` below it would pass the macro recursion limit.
+    let mail_status: Vec<&str> = rise_store::model::MailStatus::ALL
+        .iter()
+        .map(|m| m.key())
+        .collect();
+    let outbox_entry = obj(
+        &[
+            ("id", i()),
+            ("to", s()),
+            ("subject", s()),
+            ("status", json!({"type": "string", "enum": mail_status})),
+            ("created_at", s()),
+            ("sent_at", s()),
+            ("attempts", i()),
+            ("last_error", s()),
+            ("resendable", b()),
+        ],
+        &[
+            "id",
+            "to",
+            "subject",
+            "status",
+            "created_at",
+            "attempts",
+            "resendable",
+        ],
+    );
     let schemas = json!({
         "Error": obj(&[("error", obj(&[
             ("status", i()), ("message", s()),
@@ -201,11 +229,12 @@ pub fn document() -> Value {
         "Token": obj(&[("label", s()), ("token", s())], &["label", "token"]),
         "Users": list("Me"),
         "InviteRequest": obj(&[("email", s()), ("role", json!({"type": "string", "enum": ["org_member", "org_admin"]}))], &["email"]),
-        "Invitation": obj(&[("email", s()), ("role", s()), ("link", s())], &["email", "role", "link"]),
+        "Invitation": obj(&[("email", s()), ("role", s()), ("status", s())], &["email", "role", "status"]),
         "MemberProgress": obj(&[("adoption", any()), ("commitments", list("Commitment")), ("datasets", list("Dataset")),
             ("plans", json!({"type": "array", "items": any()}))], &["adoption", "commitments", "datasets", "plans"]),
         "FrameworkRequest": obj(&[("toml", s()), ("note", s())], &["toml", "note"]),
-        "Outbox": json!({"type": "array", "items": obj(&[("to", s()), ("subject", s()), ("body", s()), ("at", s())], &["to", "subject", "body", "at"])}),
+        "Outbox": json!({"type": "array", "items": outbox_entry}),
+        "Resent": obj(&[("message", i()), ("status", s())], &["message", "status"]),
         "AuditLog": json!({"type": "array", "items": obj(&[("id", i()), ("at", s()), ("actor_id", i()), ("actor", s()), ("action", s()),
             ("entity", s()), ("entity_id", s()), ("before", s()), ("after", s())], &["id", "at", "actor", "action", "entity", "entity_id"])})
     });

@@ -13,7 +13,7 @@ use axum::response::IntoResponse;
 use axum::response::{Html, Redirect, Response};
 use rise_store::AdoptionStatus;
 use rise_store::model::{Actor, AuditEntry, Dataset, OrgStatus, Organization};
-use rise_store::{FrameworkFile, StoreError};
+use rise_store::{FrameworkFile, OutboxEntry, StoreError};
 
 /// A member's row on the dashboard.
 pub struct MemberRow {
@@ -270,17 +270,40 @@ pub async fn member(
 #[template(path = "coalition_outbox.html")]
 struct OutboxPage {
     chrome: Chrome,
-    mail: Vec<(String, String, String, String)>,
+    mail: Vec<OutboxEntry>,
+    delivering: bool,
 }
 
-/// `GET /coalition/outbox`: what the platform would have emailed (admins only: invitation links
-/// are in it). Rise has no mail transport of its own; an installation forwards these.
+/// `GET /coalition/outbox`: what the platform has written to people outside it and whether it
+/// was delivered, for admins. Never a message's body: an invitation's link is its
+/// recipient's alone.
 pub async fn outbox(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
     viewer.admin()?;
     render(&OutboxPage {
         chrome: Chrome::new(&viewer, "Outbox"),
         mail: state.store.outbox(100).await?,
+        delivering: state.mailer.is_some(),
     })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// `POST /coalition/outbox/{id}/resend`: queues a message again (an invitation with a fresh
+/// link), for admins.
+pub async fn resend(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Redirect, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let session = viewer.admin()?;
+    state.store.resend(id, &Actor::user(&session.user)).await?;
+    Ok(Redirect::to("/coalition/outbox"))
 }
 
 #[derive(Template)]

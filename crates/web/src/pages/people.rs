@@ -3,7 +3,7 @@
 //! `rise upload`).
 
 use crate::Shared;
-use crate::auth::Viewer;
+use crate::auth::{Viewer, no_store};
 use crate::error::AppError;
 use crate::pages::session::signed_in;
 use crate::view::{Chrome, field_error, form_errors, render};
@@ -22,8 +22,8 @@ struct PeoplePage {
     org: Organization,
     people: Vec<User>,
     is_admin: bool,
-    /// The link of the invitation just made (there is no mail server in a demo install).
-    invited: Option<(String, String)>,
+    /// Whom an invitation was just queued for (its link is theirs alone: not shown here).
+    invited: Option<String>,
     email: String,
     errors: Vec<(String, String)>,
 }
@@ -37,7 +37,7 @@ impl PeoplePage {
 /// What a page of people shows besides the list.
 #[derive(Default)]
 struct Outcome {
-    invited: Option<(String, String)>,
+    invited: Option<String>,
     email: String,
     errors: Vec<(String, String)>,
 }
@@ -103,11 +103,8 @@ pub async fn invite(
         .invite(org_id, &f.email, role, &Actor::user(&s.user))
         .await
     {
-        Ok(token) => Outcome {
-            invited: Some((
-                f.email.trim().to_ascii_lowercase(),
-                format!("/invitations/{token}"),
-            )),
+        Ok(()) => Outcome {
+            invited: Some(f.email.trim().to_ascii_lowercase()),
             ..Outcome::default()
         },
         Err(e) => Outcome {
@@ -181,7 +178,7 @@ pub async fn create_token(
     let s = viewer.signed_in()?;
     match state.store.create_api_token(&s.user, &f.label).await {
         Ok(t) => render(&account_page(&viewer, &s.user, Some(t), Vec::new()))
-            .map(IntoResponse::into_response),
+            .map(|page| no_store(page.into_response())),
         Err(StoreError::Invalid(v)) => {
             let errors = form_errors(v, |_| "label");
             let page = account_page(&viewer, &s.user, None, errors);
@@ -228,13 +225,15 @@ async fn invitation_page(
     })
 }
 
-/// `GET /invitations/{token}`: an unknown, used or expired invitation is "not found".
+/// `GET /invitations/{token}`: an unknown, used or expired invitation is "not found". The
+/// page carries the link's token: not to be cached.
 pub async fn accept_form(
     State(state): State<Shared>,
     viewer: Viewer,
     Path(token): Path<String>,
-) -> Result<Html<String>, AppError> {
-    render(&invitation_page(&state, &viewer, &token, String::new(), Vec::new()).await?)
+) -> Result<Response, AppError> {
+    let page = invitation_page(&state, &viewer, &token, String::new(), Vec::new()).await?;
+    Ok(no_store(render(&page)?.into_response()))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -259,7 +258,9 @@ pub async fn accept(
     viewer.check_csrf(&f.csrf)?;
     let refuse = |errors: Vec<(String, String)>| async {
         let page = invitation_page(&state, &viewer, &token, f.name.clone(), errors).await?;
-        Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        Ok::<_, AppError>(no_store(
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
+        ))
     };
     if f.password != f.password_again {
         return refuse(vec![(

@@ -101,6 +101,22 @@ fn every_route_as_every_role() {
         assert_eq!(r.status(), want, "POST {decide} as {}", names[who]);
     }
 
+    // Resending mail: coalition admins only.
+    let message = site.block(site.store.outbox(1)).unwrap()[0].id;
+    site.block(site.store.mail_sent(message)).unwrap();
+    let resend = format!("/coalition/outbox/{message}/resend");
+    for (who, b) in browsers.iter().enumerate() {
+        let csrf = b.csrf("/login");
+        let r = b.post(&resend, &[("csrf", &csrf)]);
+        let want = match who {
+            PUBLIC | ADMIN => see,
+            _ => no,
+        };
+        assert_eq!(r.status(), want, "POST {resend} as {}", names[who]);
+    }
+    let resent = site.block(site.store.audit_log(None, 100)).unwrap();
+    assert_eq!(resent.iter().filter(|e| e.action == "resend").count(), 1);
+
     // Committing: members only, and only for their own organization.
     let fw = site.block(site.store.current_framework()).unwrap();
     let action = fw

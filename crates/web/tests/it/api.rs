@@ -87,6 +87,23 @@ fn every_api_route_as_every_role() {
     let pending = site.block(site.store.organization(site.pending)).unwrap();
     assert_eq!(pending.status, rise_store::model::OrgStatus::Applied);
 
+    let message = site.block(site.store.outbox(1)).unwrap()[0].id;
+    let resend = format!("/coalition/outbox/{message}/resend");
+    let (status, body) = c[1].send(Method::POST, &resend, &json!({}));
+    assert_eq!(status, StatusCode::CONFLICT, "still queued: {body}");
+    site.block(site.store.mail_sent(message)).unwrap();
+    for (who, want) in [
+        (0, UNAUTH),
+        (2, NO),
+        (3, NO),
+        (4, NO),
+        (5, NO),
+        (1, StatusCode::ACCEPTED),
+    ] {
+        let (status, _) = c[who].send(Method::POST, &resend, &json!({}));
+        assert_eq!(status, want, "resend as {}", NAMES[who]);
+    }
+
     let fw = site.block(site.store.current_framework()).unwrap();
     let action = fw
         .fitting("commit", rise_store::model::OrgKind::Hospital)

@@ -73,10 +73,10 @@ fn an_organization_applies_and_is_told_what_to_fix() {
         ],
     );
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let mail = site.block(site.store.outbox(5)).unwrap();
+    let mail = site.block(site.store.mail_to_send(100, "")).unwrap();
     assert!(
         mail.iter()
-            .any(|m| m.0 == "g@gamma.example.org" && m.2.contains("Welcome"))
+            .any(|m| m.to == "g@gamma.example.org" && m.body.contains("Welcome"))
     );
     // Deciding twice is a clear conflict, not a crash.
     let r = admin.post(

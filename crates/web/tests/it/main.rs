@@ -5,8 +5,10 @@
 
 mod access;
 mod api;
+mod edge;
 mod journeys;
 mod member;
+mod races;
 mod signin;
 
 use reqwest::StatusCode;
@@ -207,6 +209,22 @@ impl Site {
         }
     }
 
+    /// The token of the newest invitation mailed to `email`, read as its recipient reads it
+    /// (from the mail, which this site leaves queued: it has no mail transport).
+    pub fn invitation_to(&self, email: &str) -> String {
+        let mail = self
+            .block(self.store.mail_to_send(1000, "http://rise.test"))
+            .unwrap();
+        let m = mail
+            .iter()
+            .rev()
+            .find(|m| m.to == email && m.body.contains("/invitations/"))
+            .unwrap_or_else(|| panic!("no invitation mailed to {email}"));
+        between(&m.body, "http://rise.test/invitations/", " ")
+            .unwrap()
+            .to_string()
+    }
+
     /// A browser signed in as `email`.
     pub fn signed_in(&self, email: &str) -> Browser {
         let b = self.browser();
@@ -384,6 +402,13 @@ impl Api {
 }
 
 /// The value of a hidden input.
+/// The text after `start` up to the next `end`.
+pub fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let i = html.find(start)? + start.len();
+    let j = html[i..].find(end)?;
+    Some(&html[i..i + j])
+}
+
 pub fn hidden(html: &str, name: &str) -> Option<String> {
     let needle = format!("name=\"{name}\" value=\"");
     let start = html.find(&needle)? + needle.len();

@@ -2,15 +2,8 @@
 //! invitation → commit in every category → upload a data set → see its inequities → write a
 //! plan → counted as an adopter.
 
-use crate::{PASSWORD, Site, hidden};
+use crate::{PASSWORD, Site, between, hidden};
 use reqwest::StatusCode;
-
-/// The text after `start` up to the next `end`.
-fn between<'a>(html: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let i = html.find(start)? + start.len();
-    let j = html[i..].find(end)?;
-    Some(&html[i..i + j])
-}
 
 /// What a browser makes of escaped HTML text.
 fn unescape(t: &str) -> String {
@@ -71,7 +64,7 @@ fn from_application_to_adoption() {
         .find(|o| o.name == "Gamma Health System")
         .unwrap();
 
-    // Approve; the invitation is in the outbox.
+    // Approve; the invitation is mailed to Grace, and the outbox shows staff only that.
     let admin = site.signed_in("admin@rise.test");
     let csrf = admin.csrf("/coalition/applications");
     let r = admin.post(
@@ -79,10 +72,10 @@ fn from_application_to_adoption() {
         &[("csrf", &csrf), ("decision", "approve"), ("reason", "")],
     );
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = site.invitation_to("grace@gamma.example.org");
     let outbox = admin.get("/coalition/outbox").text().unwrap();
-    let token = between(&outbox, "Open /invitations/", " ")
-        .unwrap()
-        .to_string();
+    assert!(outbox.contains("grace@gamma.example.org") && outbox.contains("Queued"));
+    assert!(!outbox.contains(&token) && !outbox.contains("/invitations/"));
 
     // Accept it: the account is made and signed in.
     let grace = site.browser();
@@ -253,10 +246,15 @@ fn people_invite_colleagues_and_make_tokens() {
         ],
     );
     let page = r.text().unwrap();
-    let link = between(&page, "<p class=\"secret\">", "</p>")
-        .unwrap()
-        .to_string();
-    assert!(link.starts_with("/invitations/"));
+    assert!(
+        page.contains("Invitation sent to nurse@alpha.test"),
+        "{page}"
+    );
+    let link = format!("/invitations/{}", site.invitation_to("nurse@alpha.test"));
+    assert!(
+        !page.contains(&link),
+        "the link is the invited person's alone"
+    );
     let nurse = site.browser();
     let form = nurse.get(&link).text().unwrap();
     assert!(form.contains("nurse@alpha.test") && form.contains("organization member"));
