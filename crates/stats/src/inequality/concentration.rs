@@ -9,15 +9,27 @@ use crate::regression::least_squares;
 /// advantaged (near 1): `rⱼ = Σ_{k<j} pₖ + pⱼ/2`, returned with the shares, both in the
 /// dimension's order.
 pub(crate) fn ridit_ranks(dim: &Dimension) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+    ridit_ranks_of(dim, |n| n)
+}
+
+/// The same from each subgroup's population as `population` makes it: healthequal ranks the
+/// groups of its logistic SII and RII by the rounded-up populations it fits them with, and
+/// those of ACI and RCI by the populations as given.
+pub(crate) fn ridit_ranks_of(
+    dim: &Dimension,
+    population: impl Fn(f64) -> f64,
+) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
     let order = dim.by_order();
-    let shares = dim.shares();
+    let g = dim.subgroups();
+    let total: f64 = g.iter().map(|s| population(s.population)).sum();
     let mut cum = 0.0;
     let mut ranks = Vec::with_capacity(order.len());
     let mut p = Vec::with_capacity(order.len());
     for &i in &order {
-        ranks.push(cum + shares[i] / 2.0);
-        cum += shares[i];
-        p.push(shares[i]);
+        let share = population(g[i].population) / total;
+        ranks.push(cum + share / 2.0);
+        cum += share;
+        p.push(share);
     }
     (order, p, ranks)
 }

@@ -1,6 +1,6 @@
 //! Slope and relative indices of inequality (SII, RII) of an ordered dimension.
 
-use super::concentration::ridit_ranks;
+use super::concentration::{ridit_ranks, ridit_ranks_of};
 use super::dimension::{Dimension, Settings, SiiModel};
 use super::montecarlo::percentile_interval;
 use super::{CiMethod, Measure, MeasureResult, Outcome};
@@ -19,12 +19,14 @@ pub(super) fn slope_measure(m: Measure, dim: &Dimension, s: &Settings, z: f64) -
 }
 
 /// HEAT's model (healthequal `sii()`/`rii()`): `glm(cbind(y, ⌈n⌉ − y) ~ rank, weights = ⌈n⌉,
-/// quasibinomial)` with `y = round(est/scale · ⌈n⌉)`; SII = scale·(π(1) − π(0)),
+/// quasibinomial)` with `y = round(est/scale · ⌈n⌉)` and the ranks, too, from the rounded-up
+/// populations `⌈n⌉` (with fractional populations, ranks from `n` move SII in its fifth
+/// significant digit); SII = scale·(π(1) − π(0)),
 /// RII = π(1)/π(0); standard errors by the delta method on the HC1 sandwich covariance
 /// (as `marginaleffects::avg_comparisons(vcov = "HC1")`). RII's standard error is on the log
 /// scale.
 fn logistic_slope(m: Measure, dim: &Dimension, s: &Settings, z: f64) -> Outcome {
-    let (order, _p, rank) = ridit_ranks(dim);
+    let (order, _p, rank) = ridit_ranks_of(dim, f64::ceil);
     let g = dim.subgroups();
     let mut succ = Vec::with_capacity(order.len());
     let mut trials = Vec::with_capacity(order.len());

@@ -187,3 +187,67 @@ fn linear_sii_is_phe_weighted_least_squares() {
     assert_eq!(sii.ci_method, rise_stats::inequality::CiMethod::MonteCarlo);
     assert!(sii.lower.unwrap() < slope && slope < sii.upper.unwrap());
 }
+
+/// HEAT's data have fractional populations; healthequal rounds them up before it counts
+/// events, weighs the groups *and* ranks them for SII and RII, but ranks by the populations as
+/// given for ACI and RCI. The expectations are derived from the published R code
+/// (`tests/data/derive_heat_noninteger.py`); with ranks from the unrounded populations SII is
+/// 38.22923, off in the fifth significant digit.
+#[test]
+fn fractional_populations_are_rounded_up_where_healthequal_rounds_them() {
+    let data = load_json("heat_noninteger_populations.json");
+    let d = &data["dataset"];
+    let (pop, est) = (vec_f(&d["pop"]), vec_f(&d["est"]));
+    let subgroups = (0..est.len())
+        .map(|i| Subgroup {
+            name: format!("q{}", i + 1),
+            estimate: est[i],
+            se: None,
+            population: pop[i],
+            order: Some(i as i64 + 1),
+            reference: false,
+        })
+        .collect();
+    let dim = Dimension::new(subgroups).unwrap();
+    let settings = Settings {
+        favourable: true,
+        scale: 100.0,
+        ..Settings::default()
+    };
+    let s = summary_measures(&dim, &settings).unwrap();
+    for (measure, se_scale) in [
+        (Measure::SII, 100.0),
+        (Measure::RII, 1.0),
+        (Measure::ACI, 1.0),
+        (Measure::RCI, 1.0),
+    ] {
+        let code = measure.code().to_ascii_lowercase();
+        let want = &data["expected"][code.as_str()];
+        let got = s.get(measure).unwrap();
+        let tol = 1e-7;
+        assert_close(
+            &format!("{code} estimate"),
+            got.estimate,
+            f(&want["estimate"]).unwrap(),
+            tol,
+        );
+        assert_close(
+            &format!("{code} se"),
+            got.se.unwrap() / se_scale,
+            f(&want["se"]).unwrap(),
+            1e-6,
+        );
+        assert_close(
+            &format!("{code} lower"),
+            got.lower.unwrap(),
+            f(&want["lowerci"]).unwrap(),
+            1e-6,
+        );
+        assert_close(
+            &format!("{code} upper"),
+            got.upper.unwrap(),
+            f(&want["upperci"]).unwrap(),
+            1e-6,
+        );
+    }
+}
