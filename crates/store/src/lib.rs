@@ -26,6 +26,7 @@ mod orgs;
 mod outbox;
 mod passwords;
 mod plans;
+mod tokens;
 mod users;
 
 pub mod model;
@@ -38,6 +39,7 @@ pub use outbox::{MAX_ATTEMPTS, Mail, OutboxEntry};
 pub use passwords::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_hash, password_matches, password_problem,
 };
+pub use tokens::ApiToken;
 pub use users::{SESSION_SECONDS, Session};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

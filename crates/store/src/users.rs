@@ -26,7 +26,7 @@ pub const SESSION_SECONDS: i64 = SESSION_HOURS * 3600;
 
 const COLUMNS: &str = "id, email, name, role, organization_id, created_at";
 
-fn user(r: &AnyRow) -> Result<User> {
+pub(crate) fn user(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
     Ok(User {
         id: r.try_get("id")?,
@@ -266,6 +266,29 @@ impl Store {
         })
     }
 
+    /// Ends every session of `user`, on every device, this one included.
+    pub async fn sign_out_everywhere(&self, user: &User) -> Result<u64> {
+        let (_turn, mut tx) = self.begin_write().await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let after = serde_json::json!({"sessions_ended": ended});
+        audit::record(
+            &mut tx,
+            &Actor::user(user),
+            "sign_out_everywhere",
+            "user",
+            user.id,
+            NONE,
+            Some(&after),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+
     /// Ends a session.
     pub async fn sign_out(&self, token: &str) -> Result<()> {
         let _turn = self.write_turn().await;
@@ -380,64 +403,6 @@ impl Store {
         let opened = open_session(&mut tx, u).await?;
         tx.commit().await?;
         Ok(opened)
-    }
-
-    /// Issues an API token acting for `user` (for uploads from the command line, or any
-    /// program using the API). The token is returned once and stored only as a hash.
-    pub async fn create_api_token(&self, user: &User, label: &str) -> Result<String> {
-        let org = user.organization_id;
-        let label = label.trim();
-        if label.is_empty() || label.chars().count() > 100 {
-            return Err(StoreError::invalid(
-                "label",
-                "Name the token (for example: 'analysis server'), at most 100 characters.",
-            ));
-        }
-        let (token, hash) = secret();
-        let (_turn, mut tx) = self.begin_write().await?;
-        let id: i64 = sqlx::query(
-            "INSERT INTO api_tokens (token_hash, organization_id, user_id, label, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(hash)
-        .bind(org)
-        .bind(user.id)
-        .bind(label)
-        .bind(now())
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        let after = serde_json::json!({"organization_id": org, "user_id": user.id, "label": label});
-        audit::record(
-            &mut tx,
-            &Actor::user(user),
-            "create",
-            "api_token",
-            id,
-            NONE,
-            Some(&after),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(format!("rise_{token}"))
-    }
-
-    /// The user an API token acts for.
-    pub async fn api_token_user(&self, token: &str) -> Result<User> {
-        let token = token
-            .trim()
-            .strip_prefix("rise_")
-            .ok_or(StoreError::NotFound)?;
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.role, u.organization_id, u.created_at
-             FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-        )
-        .bind(digest(token))
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        user(&row)
     }
 }
 

@@ -127,6 +127,11 @@ pub fn app(state: AppState) -> Router {
         .route("/org/people", get(pages::people::list).post(pages::people::invite))
         .route("/account", get(pages::people::account))
         .route("/account/tokens", post(pages::people::create_token))
+        .route("/account/tokens/{id}/revoke", post(pages::people::revoke_token))
+        .route(
+            "/account/sign-out-everywhere",
+            post(pages::people::sign_out_everywhere),
+        )
         .route(
             "/invitations/{token}",
             get(pages::people::accept_form).post(pages::people::accept),

@@ -855,3 +855,117 @@ fn the_outbox_keeps_links_for_their_recipients_and_resends_fresh_ones() {
         assert_eq!(log.iter().filter(|e| e.action == "resend").count(), 2);
     });
 }
+
+#[test]
+fn tokens_are_listed_revoked_at_once_and_sessions_end_everywhere() {
+    on_every_backend("tokens", |s| async move {
+        let org = member(&s, "Token Clinic", OrgKind::Hospital).await;
+        let mut people = Vec::new();
+        for email in ["ana@token.example.org", "ben@token.example.org"] {
+            let u = s
+                .create_user(
+                    email,
+                    "Person",
+                    "violet harbour lantern 42",
+                    Role::OrgMember,
+                    Some(org),
+                    &admin(),
+                )
+                .await
+                .unwrap();
+            people.push(u);
+        }
+        let (ana, ben) = (&people[0], &people[1]);
+        let laptop = s.create_api_token(ana, "laptop").await.unwrap();
+        let server = s.create_api_token(ana, "analysis server").await.unwrap();
+        let bens = s.create_api_token(ben, "ben's").await.unwrap();
+        let listed = s.api_tokens(ana).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|t| t.label.as_str()).collect::<Vec<_>>(),
+            ["analysis server", "laptop"]
+        );
+        assert!(
+            listed
+                .iter()
+                .all(|t| t.last_used_at.is_none() && t.revoked_at.is_none())
+        );
+        // Use is recorded (in the background, to the minute).
+        s.api_token_user(&laptop).await.unwrap();
+        let mut used = None;
+        for _ in 0..100 {
+            used = s
+                .api_tokens(ana)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|t| t.label == "laptop")
+                .unwrap()
+                .last_used_at;
+            if used.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(used.is_some(), "last use recorded");
+        // Revoked: unknown at once. Another person's token cannot be revoked, nor one twice.
+        let laptop_id = listed[1].id;
+        let bens_id = s.api_tokens(ben).await.unwrap()[0].id;
+        assert!(matches!(
+            s.revoke_api_token(ana, bens_id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.api_token_user(&bens).await.is_ok());
+        s.revoke_api_token(ana, laptop_id).await.unwrap();
+        assert!(matches!(
+            s.api_token_user(&laptop).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.api_token_user(&server).await.is_ok());
+        assert!(matches!(
+            s.revoke_api_token(ana, laptop_id).await,
+            Err(StoreError::NotFound)
+        ));
+        let listed = s.api_tokens(ana).await.unwrap();
+        assert_eq!(listed[1].label, "laptop");
+        assert!(listed[1].revoked_at.is_some(), "revoked ones listed last");
+
+        // Signing out everywhere ends every session of that person only.
+        let (one, _) = s
+            .sign_in(
+                "ana@token.example.org",
+                "violet harbour lantern 42",
+                "192.0.2.1",
+            )
+            .await
+            .unwrap();
+        let (two, _) = s
+            .sign_in(
+                "ana@token.example.org",
+                "violet harbour lantern 42",
+                "192.0.2.2",
+            )
+            .await
+            .unwrap();
+        let (bs, _) = s
+            .sign_in(
+                "ben@token.example.org",
+                "violet harbour lantern 42",
+                "192.0.2.3",
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.sign_out_everywhere(ana).await.unwrap(), 2);
+        assert!(s.session(&one).await.is_err() && s.session(&two).await.is_err());
+        assert!(s.session(&bs).await.is_ok());
+        assert!(
+            s.api_token_user(&server).await.is_ok(),
+            "tokens are not sessions"
+        );
+        let log = s.audit_log(None, 20).await.unwrap();
+        assert!(
+            log.iter()
+                .any(|e| e.action == "revoke" && e.entity == "api_token")
+        );
+        assert!(log.iter().any(|e| e.action == "sign_out_everywhere"));
+    });
+}

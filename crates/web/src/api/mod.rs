@@ -36,7 +36,8 @@ pub fn router() -> Router<Shared> {
         .route("/adoption", get(adoption))
         .route("/applications", post(apply))
         .route("/me", get(me))
-        .route("/me/tokens", post(create_token))
+        .route("/me/tokens", get(tokens).post(create_token))
+        .route("/me/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/org", get(org))
         .route("/org/commitments", get(commitments).post(commit))
         .route(
@@ -616,6 +617,23 @@ async fn create_token(
     Ok(no_store(created(
         json!({ "label": b.label.trim(), "token": token }),
     )))
+}
+
+/// The caller's API tokens: label, when made, last used, revoked (never the secrets).
+async fn tokens(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+    let user = caller.user()?;
+    Ok(Json(json!(state.store.api_tokens(user).await?)))
+}
+
+/// Revokes one of the caller's tokens (it may be the one making the request).
+async fn revoke_token(
+    State(state): State<Shared>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let user = caller.user()?;
+    state.store.revoke_api_token(user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The accounts of the caller's organization.

@@ -44,6 +44,9 @@ fn op(summary: &str, who: Who, body: Option<&str>, ok: (u16, &str)) -> Value {
         Who::Staff => "Coalition staff: admins and reviewers (API token).",
         Who::Admin => "Coalition admins (API token).",
     };
+    if ok.0 == 204 {
+        o["responses"]["204"] = json!({"description": "Done; no content"});
+    }
     o["description"] = json!(note);
     if !matches!(who, Who::Public) {
         o["security"] = json!([{"bearer": []}]);
@@ -101,7 +104,11 @@ pub fn document() -> Value {
         "/adoption": {"get": op("Coalition counts: members and adopters by type, state, region and month", Public, None, (200, "AdoptionCounts"))},
         "/applications": {"post": op("Apply to join the coalition", Public, Some("Application"), (201, "ApplicationReceipt"))},
         "/me": {"get": op("The token's user", Signed, None, (200, "Me"))},
-        "/me/tokens": {"post": op("A new API token acting for the caller, shown once", Signed, Some("TokenRequest"), (201, "Token"))},
+        "/me/tokens": {
+            "get": op("The caller's API tokens: label, made, last used, revoked (no secrets)", Signed, None, (200, "Tokens")),
+            "post": op("A new API token acting for the caller, shown once", Signed, Some("TokenRequest"), (201, "Token"))
+        },
+        "/me/tokens/{id}": {"delete": with_params(op("Revoke one of the caller's tokens; it answers 401 from then on", Signed, None, (204, "")), &["id"])},
         "/org": {"get": op("The caller's organization and its adoption status", Member, None, (200, "OrgStatus"))},
         "/org/commitments": {
             "get": op("The organization's commitments", Member, None, (200, "Commitments")),
@@ -170,6 +177,16 @@ pub fn document() -> Value {
             "resendable",
         ],
     );
+    let api_token = obj(
+        &[
+            ("id", i()),
+            ("label", s()),
+            ("created_at", s()),
+            ("last_used_at", s()),
+            ("revoked_at", s()),
+        ],
+        &["id", "label", "created_at"],
+    );
     let schemas = json!({
         "Error": obj(&[("error", obj(&[
             ("status", i()), ("message", s()),
@@ -227,6 +244,7 @@ pub fn document() -> Value {
         "Members": json!({"type": "array", "items": any()}),
         "TokenRequest": obj(&[("label", s())], &["label"]),
         "Token": obj(&[("label", s()), ("token", s())], &["label", "token"]),
+        "Tokens": json!({"type": "array", "items": api_token}),
         "Users": list("Me"),
         "InviteRequest": obj(&[("email", s()), ("role", json!({"type": "string", "enum": ["org_member", "org_admin"]}))], &["email"]),
         "Invitation": obj(&[("email", s()), ("role", s()), ("status", s())], &["email", "role", "status"]),

@@ -2,6 +2,7 @@
 
 use crate::auth::Viewer;
 use crate::error::AppError;
+use crate::pages::CsrfOnly;
 use crate::pages::public::{GroupRow, adoption_or_empty, groups};
 use crate::view::{Chrome, form_errors, render};
 use crate::{Shared, charts};
@@ -286,19 +287,13 @@ pub async fn outbox(State(state): State<Shared>, viewer: Viewer) -> Result<Html<
     })
 }
 
-#[derive(Debug, serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 /// `POST /coalition/outbox/{id}/resend`: queues a message again (an invitation with a fresh
 /// link), for admins.
 pub async fn resend(
     State(state): State<Shared>,
     viewer: Viewer,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<CsrfOnly>,
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let session = viewer.admin()?;

@@ -5,13 +5,15 @@
 use crate::Shared;
 use crate::auth::{Viewer, no_store};
 use crate::error::AppError;
+use crate::pages::CsrfOnly;
 use crate::pages::session::signed_in;
 use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rise_store::ApiToken;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Organization, Role, User};
 
@@ -130,6 +132,8 @@ struct AccountPage {
     role: &'static str,
     /// An API token just issued: shown once.
     token: Option<String>,
+    /// Every token of the account, without secrets.
+    tokens: Vec<ApiToken>,
     errors: Vec<(String, String)>,
 }
 
@@ -139,25 +143,55 @@ impl AccountPage {
     }
 }
 
-fn account_page(
+async fn account_page(
+    state: &Shared,
     viewer: &Viewer,
     user: &User,
     token: Option<String>,
     errors: Vec<(String, String)>,
-) -> AccountPage {
-    AccountPage {
+) -> Result<AccountPage, AppError> {
+    Ok(AccountPage {
         chrome: Chrome::new(viewer, "Your account"),
         role: crate::view::role_label(user.role),
         user: user.clone(),
         token,
+        tokens: state.store.api_tokens(user).await?,
         errors,
-    }
+    })
 }
 
-/// `GET /account`: who you are, and API tokens.
-pub async fn account(viewer: Viewer) -> Result<Html<String>, AppError> {
+/// `GET /account`: who you are, your API tokens, your sessions.
+pub async fn account(
+    State(state): State<Shared>,
+    viewer: Viewer,
+) -> Result<Html<String>, AppError> {
     let s = viewer.signed_in()?;
-    render(&account_page(&viewer, &s.user, None, Vec::new()))
+    render(&account_page(&state, &viewer, &s.user, None, Vec::new()).await?)
+}
+
+/// `POST /account/tokens/{id}/revoke`: one of your tokens stops working at once.
+pub async fn revoke_token(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let s = viewer.signed_in()?;
+    state.store.revoke_api_token(&s.user, id).await?;
+    Ok(Redirect::to("/account"))
+}
+
+/// `POST /account/sign-out-everywhere`: ends every session of the account, this one too.
+pub async fn sign_out_everywhere(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let s = viewer.signed_in()?;
+    state.store.sign_out_everywhere(&s.user).await?;
+    Ok(crate::pages::session::signed_out())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -177,11 +211,11 @@ pub async fn create_token(
     viewer.check_csrf(&f.csrf)?;
     let s = viewer.signed_in()?;
     match state.store.create_api_token(&s.user, &f.label).await {
-        Ok(t) => render(&account_page(&viewer, &s.user, Some(t), Vec::new()))
+        Ok(t) => render(&account_page(&state, &viewer, &s.user, Some(t), Vec::new()).await?)
             .map(|page| no_store(page.into_response())),
         Err(StoreError::Invalid(v)) => {
             let errors = form_errors(v, |_| "label");
-            let page = account_page(&viewer, &s.user, None, errors);
+            let page = account_page(&state, &viewer, &s.user, None, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(e) => Err(e.into()),

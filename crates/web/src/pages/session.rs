@@ -179,8 +179,13 @@ pub async fn logout(
     if let Some(token) = &viewer.token {
         state.store.sign_out(token).await?;
     }
+    Ok(signed_out())
+}
+
+/// The answer after a sign-out: the session cookie cleared, back to the home page.
+pub fn signed_out() -> Response {
     let clear = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
-    Ok(([(SET_COOKIE, clear)], Redirect::to("/")).into_response())
+    ([(SET_COOKIE, clear)], Redirect::to("/")).into_response()
 }
 
 #[cfg(test)]

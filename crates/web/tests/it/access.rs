@@ -2,7 +2,7 @@
 //! organization member, and a member of another organization. Each cell is the status the
 //! route must answer; 303 to the sign-in page for the public on private pages.
 
-use crate::{Site, hidden};
+use crate::{ByEmail, Site, hidden};
 use reqwest::StatusCode;
 
 const PUBLIC: usize = 0;
@@ -193,6 +193,26 @@ fn every_route_as_every_role() {
         let want = if who == PUBLIC { see } else { ok };
         assert_eq!(r.status(), want, "token as {}", names[who]);
     }
+    // Revoking a token: only its owner (another person's is "not found").
+    let alpha_member = site.block(site.store.user_by_email("member@alpha.test"));
+    let token_id = site.block(site.store.api_tokens(&alpha_member)).unwrap()[0].id;
+    let revoke = format!("/account/tokens/{token_id}/revoke");
+    for (who, want) in [
+        (PUBLIC, see),
+        (ADMIN, gone),
+        (REVIEWER, gone),
+        (ORG_ADMIN, gone),
+        (OTHER_ORG, gone),
+        (ORG_MEMBER, see),
+    ] {
+        let b = &browsers[who];
+        let csrf = b.csrf("/login");
+        let r = b.post(&revoke, &[("csrf", &csrf)]);
+        assert_eq!(r.status(), want, "POST {revoke} as {}", names[who]);
+    }
+    let tokens = site.block(site.store.api_tokens(&alpha_member)).unwrap();
+    let revoked = tokens.iter().find(|t| t.id == token_id).unwrap();
+    assert!(revoked.revoked_at.is_some(), "its owner revoked it");
     // Uploading a data set: members only.
     for (who, want) in [(PUBLIC, see), (ADMIN, no), (REVIEWER, no)] {
         let b = &browsers[who];

@@ -45,6 +45,7 @@ fn every_api_route_as_every_role() {
         ("/framework", [OK; 6]),
         ("/adoption", [OK; 6]),
         ("/me", [UNAUTH, OK, OK, OK, OK, OK]),
+        ("/me/tokens", [UNAUTH, OK, OK, OK, OK, OK]),
         ("/org", member),
         ("/org/commitments", member),
         ("/org/datasets", member),
@@ -405,4 +406,64 @@ fn no_small_count_can_be_worked_out_by_staff() {
          bp,sex,Male,2024,95,150,false\n",
     );
     assert_eq!(seen_by_staff(bare), ["All"]);
+}
+
+#[test]
+fn a_revoked_token_answers_401_at_once() {
+    let site = Site::start();
+    let c = clients(&site);
+    // Everyone signed in makes a token and lists theirs; nobody sees another's.
+    let (status, made) = c[3].send(Method::POST, "/me/tokens", &json!({"label": "laptop"}));
+    assert_eq!(status, StatusCode::CREATED);
+    let fresh = Api::new(&site, Some(made["token"].as_str().unwrap()));
+    assert_eq!(fresh.get("/me").0, OK);
+    let (status, list) = c[3].get("/me/tokens");
+    assert_eq!(status, OK);
+    let mine: Vec<&Value> = list.as_array().unwrap().iter().collect();
+    assert!(
+        mine.iter()
+            .all(|t| t.get("token").is_none() && t.get("token_hash").is_none())
+    );
+    let id = mine.iter().find(|t| t["label"] == "laptop").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/me/tokens/{id}");
+    // Not the public's, not another person's to revoke.
+    for (who, want) in [(0, UNAUTH), (1, GONE), (4, GONE), (5, GONE)] {
+        let (status, _) = c[who].send(Method::DELETE, &path, &json!({}));
+        assert_eq!(status, want, "revoke as {}", NAMES[who]);
+    }
+    assert_eq!(fresh.get("/me").0, OK);
+    let (status, _) = c[3].send(Method::DELETE, &path, &json!({}));
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(fresh.get("/me").0, UNAUTH, "revoked: 401 at once");
+    assert_eq!(
+        c[3].get("/me").0,
+        OK,
+        "the caller's other tokens still work"
+    );
+    let (_, list) = c[3].get("/me/tokens");
+    let laptop = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["label"] == "laptop")
+        .unwrap()
+        .clone();
+    assert!(laptop["revoked_at"].is_string());
+    // The token this client calls with shows when it was last used (recorded in the
+    // background, so allow it a moment).
+    let used = (0..100).any(|_| {
+        let (_, list) = c[3].get("/me/tokens");
+        let hit = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["label"] == "tests" && t["last_used_at"].is_string());
+        if !hit {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        hit
+    });
+    assert!(used, "last use shown");
 }

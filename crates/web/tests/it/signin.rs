@@ -251,3 +251,33 @@ fn wrong_api_tokens_are_rate_limited_per_address() {
     let (status, me) = Api::new(&site, Some(&site.tokens[2])).get("/me");
     assert_eq!(status, StatusCode::OK, "{me}");
 }
+
+#[test]
+fn signing_out_everywhere_ends_every_session_of_the_account() {
+    let site = Site::start();
+    let laptop = site.signed_in("member@alpha.test");
+    let phone = site.signed_in("member@alpha.test");
+    let colleague = site.signed_in("admin@alpha.test");
+    let public = site.browser();
+    let csrf = public.csrf("/login");
+    let r = public.post("/account/sign-out-everywhere", &[("csrf", &csrf)]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    let csrf = laptop.csrf("/account");
+    let r = laptop.post("/account/sign-out-everywhere", &[("csrf", &csrf)]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for b in [&laptop, &phone] {
+        let r = b.get("/org");
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed out");
+    }
+    assert_eq!(
+        colleague.get("/org").status(),
+        StatusCode::OK,
+        "others stay signed in"
+    );
+}
