@@ -26,6 +26,7 @@ mod orgs;
 mod outbox;
 mod passwords;
 mod plans;
+mod resets;
 mod tokens;
 mod users;
 
@@ -39,6 +40,7 @@ pub use outbox::{MAX_ATTEMPTS, Mail, OutboxEntry};
 pub use passwords::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, password_hash, password_matches, password_problem,
 };
+pub use resets::RESET_MINUTES;
 pub use tokens::ApiToken;
 pub use users::{SESSION_SECONDS, Session};
 

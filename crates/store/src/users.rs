@@ -24,7 +24,7 @@ pub const SESSION_HOURS: i64 = 12;
 /// The same, in seconds (for the cookie).
 pub const SESSION_SECONDS: i64 = SESSION_HOURS * 3600;
 
-const COLUMNS: &str = "id, email, name, role, organization_id, created_at";
+pub(crate) const COLUMNS: &str = "id, email, name, role, organization_id, created_at";
 
 pub(crate) fn user(r: &AnyRow) -> Result<User> {
     let role: String = r.try_get("role")?;
@@ -66,7 +66,7 @@ impl Store {
     /// Adds the new password's problem, if any, to the other checks `c` of a form and, when
     /// everything passed, returns its hash (hashed only then, but every problem reported at
     /// once).
-    async fn new_password_hash(
+    pub(crate) async fn new_password_hash(
         &self,
         mut c: Checks,
         password: &str,
@@ -441,7 +441,7 @@ async fn insert_user(
 
 /// Opens a session for `u` inside `tx`: its cookie token (stored only as a hash) and the
 /// session with its CSRF token.
-async fn open_session(
+pub(crate) async fn open_session(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     u: User,
 ) -> Result<(String, Session)> {

@@ -109,6 +109,11 @@ pub fn app(state: AppState) -> Router {
         .route("/apply", get(pages::public::apply_form).post(pages::public::apply))
         .route("/login", get(pages::session::login_form).post(pages::session::login))
         .route("/logout", post(pages::session::logout))
+        .route("/reset", get(pages::reset::request_form).post(pages::reset::request))
+        .route(
+            "/reset/{token}",
+            get(pages::reset::reset_form).post(pages::reset::reset),
+        )
         .route("/org", get(pages::member::home))
         .route("/org/commitments", post(pages::member::commit))
         .route("/org/commitments/{id}", post(pages::member::update_commitment))

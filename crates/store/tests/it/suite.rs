@@ -969,3 +969,74 @@ fn tokens_are_listed_revoked_at_once_and_sessions_end_everywhere() {
         assert!(log.iter().any(|e| e.action == "sign_out_everywhere"));
     });
 }
+
+/// The token of the newest password-reset link mailed to `email`.
+async fn reset_link_to(s: &Store, email: &str) -> Option<String> {
+    let mail = s.mail_to_send(1000, "https://rise.example").await.unwrap();
+    mail.iter()
+        .rev()
+        .find(|m| m.to == email && m.body.contains("/reset/"))
+        .and_then(|m| m.body.split("https://rise.example/reset/").nth(1))
+        .and_then(|t| t.split_whitespace().next())
+        .map(str::to_string)
+}
+
+#[test]
+fn a_password_is_reset_once_by_mail_and_every_session_ends() {
+    on_every_backend("resets", |s| async move {
+        let org = member(&s, "Reset Clinic", OrgKind::Hospital).await;
+        let email = "rae@reset.example.org";
+        let old = "violet harbour lantern 42";
+        s.create_user(email, "Rae", old, Role::OrgMember, Some(org), &admin())
+            .await
+            .unwrap();
+        // An unknown address: nothing is sent, and nothing says so.
+        let before = s.outbox(1000).await.unwrap().len();
+        s.request_password_reset("nobody@reset.example.org")
+            .await
+            .unwrap();
+        assert_eq!(s.outbox(1000).await.unwrap().len(), before);
+        let (thief, _) = s.sign_in(email, old, "192.0.2.9").await.unwrap();
+        s.request_password_reset(" Rae@Reset.example.org ")
+            .await
+            .unwrap();
+        let first = reset_link_to(&s, email).await.unwrap();
+        s.request_password_reset(email).await.unwrap();
+        let token = reset_link_to(&s, email).await.unwrap();
+        assert_ne!(first, token);
+        assert_eq!(s.password_reset(&token).await.unwrap(), email);
+        // A weak password is refused and nothing changes.
+        assert_eq!(
+            fields(s.reset_password(&token, "123456789012").await.unwrap_err()),
+            ["password"]
+        );
+        assert!(s.session(&thief).await.is_ok());
+        let (cookie, session) = s
+            .reset_password(&token, "copper meadow violin 77")
+            .await
+            .unwrap();
+        assert_eq!(session.user.email, email);
+        assert!(s.session(&cookie).await.is_ok());
+        assert!(
+            s.session(&thief).await.is_err(),
+            "every other session ended"
+        );
+        assert!(matches!(
+            s.reset_password(&token, "another fine phrase 9").await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(
+            matches!(s.password_reset(&first).await, Err(StoreError::NotFound)),
+            "older links die too"
+        );
+        assert!(s.sign_in(email, old, "192.0.2.1").await.is_err());
+        assert!(
+            s.sign_in(email, "copper meadow violin 77", "192.0.2.1")
+                .await
+                .is_ok()
+        );
+        // The staff's outbox shows that a reset was sent, never its link.
+        let shown = serde_json::to_string(&s.outbox(1000).await.unwrap()).unwrap();
+        assert!(!shown.contains(&token) && shown.contains("Reset your password"));
+    });
+}

@@ -6,6 +6,7 @@ pub mod member;
 pub mod people;
 pub mod plans;
 pub mod public;
+pub mod reset;
 pub mod session;
 
 /// A form post that carries only its CSRF token.

@@ -56,6 +56,8 @@ fn every_route_as_every_role() {
         ("/healthz", [ok; 6]),
         ("/openapi.json", [ok; 6]),
         ("/invitations/not-a-real-token", [gone; 6]),
+        ("/reset", [ok; 6]),
+        ("/reset/not-a-real-token", [gone; 6]),
         ("/org", member_only),
         ("/org/datasets", member_only),
         (&ds, [see, no, no, ok, ok, gone]),
@@ -116,6 +118,21 @@ fn every_route_as_every_role() {
     }
     let resent = site.block(site.store.audit_log(None, 100)).unwrap();
     assert_eq!(resent.iter().filter(|e| e.action == "resend").count(), 1);
+
+    // Resetting a password: anyone may ask; a link that does not exist is not found.
+    for (who, b) in browsers.iter().enumerate() {
+        let csrf = b.csrf("/login");
+        let r = b.post(
+            "/reset",
+            &[("csrf", &csrf), ("email", "someone@alpha.test")],
+        );
+        assert_eq!(r.status(), ok, "POST /reset as {}", names[who]);
+        let r = b.post(
+            "/reset/not-a-real-token",
+            &[("csrf", &csrf), ("password", "x"), ("password_again", "x")],
+        );
+        assert_eq!(r.status(), gone, "POST /reset/… as {}", names[who]);
+    }
 
     // Committing: members only, and only for their own organization.
     let fw = site.block(site.store.current_framework()).unwrap();

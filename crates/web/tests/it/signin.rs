@@ -281,3 +281,76 @@ fn signing_out_everywhere_ends_every_session_of_the_account() {
         "others stay signed in"
     );
 }
+
+#[test]
+fn a_forgotten_password_is_reset_by_mail() {
+    let site = Site::start();
+    let thief = site.signed_in("member@alpha.test");
+    let b = site.browser();
+    let login = b.get("/login").text().unwrap();
+    assert!(
+        login.contains("href=\"/reset\""),
+        "the sign-in page offers a reset"
+    );
+    let csrf = b.csrf("/reset");
+    // Known or unknown, the answer is the same.
+    let answer = |email: &str| {
+        let r = b.post("/reset", &[("csrf", &csrf), ("email", email)]);
+        assert_eq!(r.status(), StatusCode::OK);
+        r.text().unwrap().replace(email, "ADDRESS")
+    };
+    assert_eq!(answer("nobody@alpha.test"), answer("member@alpha.test"));
+    let mail = site
+        .block(site.store.mail_to_send(1000, "http://rise.test"))
+        .unwrap();
+    assert!(!mail.iter().any(|m| m.to == "nobody@alpha.test"));
+    let m = mail
+        .iter()
+        .rev()
+        .find(|m| m.to == "member@alpha.test")
+        .unwrap();
+    let path = format!(
+        "/reset/{}",
+        crate::between(&m.body, "http://rise.test/reset/", " ").unwrap()
+    );
+    let form = b.get(&path);
+    assert_eq!(form.status(), StatusCode::OK);
+    assert_eq!(form.headers()["cache-control"], "no-store");
+    let csrf = hidden(&form.text().unwrap(), "csrf").unwrap();
+    let r = b.post(
+        &path,
+        &[
+            ("csrf", &csrf),
+            ("password", "123456789012"),
+            ("password_again", "123456789012"),
+        ],
+    );
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let new = "copper meadow violin 77";
+    let r = b.post(
+        &path,
+        &[("csrf", &csrf), ("password", new), ("password_again", new)],
+    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/org").status(), StatusCode::OK, "signed in");
+    assert_eq!(
+        thief.get("/org").status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    assert_eq!(
+        b.get(&path).status(),
+        StatusCode::NOT_FOUND,
+        "the link works once"
+    );
+    let again = site.browser();
+    let csrf = again.csrf("/login");
+    assert_eq!(
+        again.login(&csrf, "member@alpha.test", PASSWORD).status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        again.login(&csrf, "member@alpha.test", new).status(),
+        StatusCode::SEE_OTHER
+    );
+}
