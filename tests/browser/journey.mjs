@@ -1,6 +1,6 @@
 // The main journey in headless Chromium, against the real `rise` binary:
 // apply → approve → accept the invitation → commit → upload → see inequities → write a plan →
-// adoption counted. Screenshots of the main pages go to $RISE_SCREENSHOTS.
+// adoption counted → a forgotten password reset by mail. Screenshots of the main pages go to $RISE_SCREENSHOTS.
 //
 // Run by scripts/browser-test (which installs Chromium and builds the binary); by hand:
 //   RISE_BIN=target/debug/rise node tests/browser/journey.mjs
@@ -49,18 +49,19 @@ function serve() {
   });
 }
 
-/** The invitation link in the mail delivered to `to` (waits for the mailer). */
-async function mailedLink(to) {
+/** The path of the newest link in mail delivered to `to` that `pattern` finds (waits for
+ * the mailer); by default an invitation. */
+async function mailedLink(to, pattern = /http:\/\/rise\.test(\/invitations\/[0-9a-f]+)/) {
   for (let i = 0; i < 100; i++) {
     const names = existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")) : [];
     for (const name of names.sort().reverse()) {
       const text = readFileSync(join(mailDir, name), "utf8");
-      const m = text.match(/http:\/\/rise\.test(\/invitations\/[0-9a-f]+)/);
+      const m = text.match(pattern);
       if (text.includes(`To: ${to}\r\n`) && m) return m[1];
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`no invitation mailed to ${to} in ${mailDir}`);
+  throw new Error(`no mail to ${to} matching ${pattern} in ${mailDir}`);
 }
 
 async function shot(page, name) {
@@ -202,6 +203,30 @@ try {
   await pub.goto(`${base}/org/datasets/1`);
   assert.match(pub.url(), /\/login\?next=/);
   step("the adoption is counted on the dashboard and the public page");
+
+  // Rosa forgets her password: a link by mail, a new password, signed in; the old session ends.
+  const laptop = await (await ctx()).newPage();
+  await signIn(laptop, base, "rosa@riverside.example", MEMBER_PASSWORD);
+  const forgot = await (await ctx()).newPage();
+  await forgot.goto(`${base}/login`);
+  await Promise.all([forgot.waitForNavigation(), forgot.click("text=Forgot your password?")]);
+  await forgot.fill("#email", "rosa@riverside.example");
+  await Promise.all([forgot.waitForLoadState(), forgot.click("main button[type=submit]")]);
+  assert.match(await forgot.textContent("main"), /a link to choose a new password is on its way/);
+  await shot(forgot, "11-reset-asked");
+  const reset = await mailedLink("rosa@riverside.example", /http:\/\/rise\.test(\/reset\/[0-9a-f]+)/);
+  await forgot.goto(`${base}${reset}`);
+  const NEW_PASSWORD = "copper meadow violin 77";
+  await forgot.fill("#password", NEW_PASSWORD);
+  await forgot.fill("#password_again", NEW_PASSWORD);
+  await shot(forgot, "12-reset-form");
+  await Promise.all([forgot.waitForNavigation(), forgot.click("main button[type=submit]")]);
+  assert.match(forgot.url(), /\/org$/);
+  await laptop.goto(`${base}/org`);
+  assert.match(laptop.url(), /\/login\?next=/, "the other session ended");
+  await forgot.goto(`${base}/account`);
+  await shot(forgot, "13-account");
+  step("a forgotten password is reset by mail; other sessions end");
 
   console.log(`browser journey: ${steps.length} steps passed; screenshots in ${shots}`);
 } finally {
