@@ -129,4 +129,5 @@ async def main():
     print(f"  target (/healthz p99 < 100 ms, all 200): {'met' if met else 'NOT met'}")
 
 
-asyncio.run(main())
+if __name__ == "__main__":
+    asyncio.run(main())
