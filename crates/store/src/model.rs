@@ -69,6 +69,8 @@ text_enum! {
     MailStatus {
         /// Waiting for the mailer.
         Queued = "queued": "Queued",
+        /// Handed to the transport, not yet confirmed.
+        Sending = "sending": "Being sent",
         Sent = "sent": "Sent",
         /// The mailer gave up after several tries.
         Failed = "failed": "Failed",

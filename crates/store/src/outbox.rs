@@ -106,7 +106,10 @@ impl Store {
                     id: r.try_get("id")?,
                     to: r.try_get("to_email")?,
                     subject: r.try_get("subject")?,
-                    resendable: !matches!(status, MailStatus::Queued | MailStatus::Redacted),
+                    resendable: !matches!(
+                        status,
+                        MailStatus::Queued | MailStatus::Sending | MailStatus::Redacted
+                    ),
                     status,
                     created_at: r.try_get("created_at")?,
                     sent_at: r.try_get("sent_at")?,
@@ -122,9 +125,11 @@ impl Store {
     pub async fn mail_to_send(&self, limit: i64, site: &str) -> Result<Vec<Mail>> {
         let rows = sqlx::query(
             "SELECT id, to_email, subject, body, link FROM outbox
-             WHERE status = $1 ORDER BY id LIMIT $2",
+             WHERE status = $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+             ORDER BY id LIMIT $3",
         )
         .bind(MailStatus::Queued.key())
+        .bind(now())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
@@ -145,42 +150,93 @@ impl Store {
             .collect()
     }
 
+    /// Claims queued message `id` for delivery (false if it is no longer queued). A message is
+    /// claimed before it is handed to the transport, so that one interrupted mid-way is never
+    /// sent again by itself (see [`Store::mail_interrupted`]).
+    pub async fn mail_claim(&self, id: i64) -> Result<bool> {
+        let _turn = self.write_turn().await;
+        let claimed = sqlx::query("UPDATE outbox SET status = $1 WHERE id = $2 AND status = $3")
+            .bind(MailStatus::Sending.key())
+            .bind(id)
+            .bind(MailStatus::Queued.key())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(claimed == 1)
+    }
+
     /// The mailer delivered message `id`: its link is erased.
     pub async fn mail_sent(&self, id: i64) -> Result<()> {
         let _turn = self.write_turn().await;
         sqlx::query(
             "UPDATE outbox SET status = $1, sent_at = $2, link = NULL, attempts = attempts + 1
-             WHERE id = $3 AND status = $4",
+             WHERE id = $3 AND status IN ($4, $5)",
         )
         .bind(MailStatus::Sent.key())
         .bind(now())
         .bind(id)
         .bind(MailStatus::Queued.key())
+        .bind(MailStatus::Sending.key())
         .execute(&self.pool)
         .await?;
         Ok(())
     }
 
-    /// The mailer could not deliver message `id`; after [`MAX_ATTEMPTS`] it is marked failed
-    /// and its link erased.
+    /// The mailer could not deliver message `id`: it is queued again after a pause that
+    /// doubles with each try (30 s, 1, 2, 4 minutes), and after [`MAX_ATTEMPTS`] tries marked
+    /// failed with the reason, its link erased.
     pub async fn mail_failed(&self, id: i64, error: &str) -> Result<()> {
         let _turn = self.write_turn().await;
         let error: String = error.chars().take(500).collect();
+        let attempts: i64 = sqlx::query("SELECT attempts FROM outbox WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get("attempts"))
+            .transpose()?
+            .unwrap_or(0)
+            + 1;
+        let given_up = attempts >= MAX_ATTEMPTS;
+        let next = (Utc::now() + Duration::seconds(30 << (attempts - 1).clamp(0, 10)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let status = if given_up {
+            MailStatus::Failed
+        } else {
+            MailStatus::Queued
+        };
         sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $1,
-                    status = CASE WHEN attempts + 1 >= $2 THEN $3 ELSE status END,
-                    link = CASE WHEN attempts + 1 >= $4 THEN NULL ELSE link END
-             WHERE id = $5 AND status = $6",
+            "UPDATE outbox SET attempts = $1, last_error = $2, status = $3, next_attempt_at = $4,
+                    link = CASE WHEN $5 = 1 THEN NULL ELSE link END
+             WHERE id = $6 AND status IN ($7, $8)",
         )
+        .bind(attempts)
         .bind(error)
-        .bind(MAX_ATTEMPTS)
-        .bind(MailStatus::Failed.key())
-        .bind(MAX_ATTEMPTS)
+        .bind(status.key())
+        .bind(next)
+        .bind(i64::from(given_up))
         .bind(id)
         .bind(MailStatus::Queued.key())
+        .bind(MailStatus::Sending.key())
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// After a restart: messages left "being sent" may or may not have gone out. They are
+    /// marked failed with that reason instead of being sent again (staff can resend them);
+    /// returns how many.
+    pub async fn mail_interrupted(&self) -> Result<u64> {
+        let _turn = self.write_turn().await;
+        Ok(sqlx::query(
+            "UPDATE outbox SET status = $1, link = NULL,
+                    last_error = 'interrupted while being sent; resend it if it did not arrive'
+             WHERE status = $2",
+        )
+        .bind(MailStatus::Failed.key())
+        .bind(MailStatus::Sending.key())
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
     }
 
     /// Queues message `id` again. An invitation gets a fresh link, valid for another 14 days,
@@ -196,7 +252,7 @@ impl Store {
         .ok_or(StoreError::NotFound)?;
         let status = status_of(&row)?;
         match status {
-            MailStatus::Queued => {
+            MailStatus::Queued | MailStatus::Sending => {
                 return Err(StoreError::Conflict(
                     "That message is still waiting to be sent.".into(),
                 ));

@@ -86,15 +86,31 @@ fn host(site: &str) -> &str {
 }
 
 /// Delivers queued mail until the process stops: at once when woken, else every few seconds.
-/// A message that cannot be delivered is retried, and marked failed after
+/// Each message is claimed before it is handed over, so it goes out at most once; one that
+/// cannot be delivered is retried with growing pauses and marked failed after
 /// [`rise_store::MAX_ATTEMPTS`] tries.
 pub async fn deliver(store: Store, mailer: Arc<Mailer>) {
+    match store.mail_interrupted().await {
+        Ok(0) => {}
+        Ok(n) => eprintln!(
+            "rise: {n} message(s) were being sent when the server last stopped; marked failed (resend them from the outbox if they did not arrive)"
+        ),
+        Err(e) => eprintln!("rise: cannot read the outbox: {e}"),
+    }
     loop {
         let mut full = false;
         match store.mail_to_send(50, &mailer.site).await {
             Ok(batch) => {
                 full = batch.len() == 50;
                 for m in batch {
+                    match store.mail_claim(m.id).await {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            eprintln!("rise: cannot claim message {}: {e}", m.id);
+                            continue;
+                        }
+                    }
                     let done = match mailer.send(&m).await {
                         Ok(()) => store.mail_sent(m.id).await,
                         Err(e) => {

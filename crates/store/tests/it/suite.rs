@@ -853,6 +853,29 @@ fn the_outbox_keeps_links_for_their_recipients_and_resends_fresh_ones() {
         assert!(failed.resendable);
         let log = s.audit_log(None, 50).await.unwrap();
         assert_eq!(log.iter().filter(|e| e.action == "resend").count(), 2);
+        // A failed try waits before the next one.
+        s.invite(org, "third@north.example.org", Role::OrgMember, &admin())
+            .await
+            .unwrap();
+        let m = s.mail_to_send(10, "").await.unwrap().pop().unwrap();
+        s.mail_failed(m.id, "greylisted").await.unwrap();
+        assert!(
+            s.mail_to_send(10, "").await.unwrap().is_empty(),
+            "not retried at once"
+        );
+        assert_eq!(s.outbox(1).await.unwrap()[0].status, MailStatus::Queued);
+        // Claimed once; a claim cut off by a restart is never sent again by itself.
+        s.invite(org, "fourth@north.example.org", Role::OrgMember, &admin())
+            .await
+            .unwrap();
+        let m = s.mail_to_send(10, "").await.unwrap().pop().unwrap();
+        assert!(s.mail_claim(m.id).await.unwrap());
+        assert!(!s.mail_claim(m.id).await.unwrap(), "one claim");
+        assert!(s.mail_to_send(10, "").await.unwrap().is_empty());
+        assert_eq!(s.mail_interrupted().await.unwrap(), 1);
+        let cut = s.outbox(1).await.unwrap().remove(0);
+        assert_eq!(cut.status, MailStatus::Failed);
+        assert!(cut.last_error.unwrap().contains("interrupted") && cut.resendable);
     });
 }
 
