@@ -106,8 +106,18 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per client address and minute.
     #[arg(long, default_value_t = rise_web::SIGN_INS_PER_MINUTE, value_name = "N")]
     pub sign_ins_per_minute: u32,
-    /// Deliver mail (decisions, invitations) as .eml files into DIR, a pickup folder for a mail
-    /// relay. Without it mail waits, queued, in the outbox.
+    /// Send mail (decisions, invitations, password resets) through this SMTP server:
+    /// smtp://HOST:PORT (plain, e.g. a local relay), smtp://USER:PASSWORD@HOST:587?tls=required
+    /// (STARTTLS), smtps://USER:PASSWORD@HOST:465 (TLS). Without it or --mail-dir, mail waits,
+    /// queued, in the outbox.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RISE_SMTP_URL",
+        conflicts_with = "mail_dir"
+    )]
+    pub smtp_url: Option<String>,
+    /// Deliver mail instead as .eml files into DIR, a pickup folder for a mail relay.
     #[arg(long, value_name = "DIR", env = "RISE_MAIL_DIR")]
     pub mail_dir: Option<std::path::PathBuf>,
     /// The sender of that mail.

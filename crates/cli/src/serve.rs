@@ -75,16 +75,19 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         let mut state = AppState::new(store, args.secure_cookies)
             .trust_forwarded_for(args.trust_forwarded_for)
             .sign_ins_per_minute(args.sign_ins_per_minute);
-        match &args.mail_dir {
-            Some(dir) => {
-                let site = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
-                let mailer = Mailer::to_folder(dir.clone(), &args.mail_from, &site)
-                    .with_context(|| format!("cannot use {} for mail", dir.display()))?;
-                eprintln!("Mail goes to {} (one .eml file per message).", dir.display());
-                state = state.mailer(mailer);
+        let site = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.bind));
+        let mailer = match (&args.smtp_url, &args.mail_dir) {
+            (Some(url), _) => Some(Mailer::to_smtp(url, &args.mail_from, &site).map_err(|e| crate::error::input(format!("--smtp-url: {e}")))?),
+            (None, Some(dir)) => Some(Mailer::to_folder(dir.clone(), &args.mail_from, &site).map_err(|e| crate::error::input(format!("--mail-dir: {e}")))?),
+            (None, None) => None,
+        };
+        match mailer {
+            Some(m) => {
+                eprintln!("Mail goes out {}.", m.describe());
+                state = state.mailer(m);
             }
             None => eprintln!(
-                "note: no mail transport; invitations and decisions wait in the outbox (give --mail-dir to deliver them)."
+                "note: no mail transport; invitations, decisions and password resets wait in the outbox (give --smtp-url or --mail-dir to deliver them)."
             ),
         }
         listen(&args.bind, state).await

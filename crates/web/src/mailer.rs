@@ -2,10 +2,14 @@
 //! `rise_store::Store::outbox`); a background task hands them to a transport and marks them
 //! sent, which erases their one-time links from the database.
 //!
-//! The transport today is a pickup folder: each message becomes one RFC 5322 `.eml` file,
-//! written whole under a temporary name and then renamed, for a mail relay (or a person, in the
-//! demo) to take from. Hand-written: a dozen header lines, which needs no mail crate.
+//! Two transports: SMTP (`lettre`; `smtp://` plain or with `?tls=required` for STARTTLS,
+//! `smtps://` for TLS, credentials in the URL), or a pickup folder where each message becomes
+//! one RFC 5322 `.eml` file, written whole under a temporary name and then renamed, for a
+//! mail relay (or a person, in the demo) to take from. The folder's dozen header lines are
+//! written by hand: no mail crate is needed for them.
 
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rise_store::{Mail, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,34 +19,71 @@ use tokio::sync::Notify;
 /// How often queued mail is looked for when no write in this process has announced any.
 const POLL: Duration = Duration::from_secs(5);
 
+/// Where mail goes.
+enum Transport {
+    Folder(PathBuf),
+    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+}
+
 /// Where mail goes and how it is addressed.
-#[derive(Debug)]
 pub struct Mailer {
-    /// The pickup folder.
-    dir: PathBuf,
+    transport: Transport,
     /// The sender, as in `Rise <no-reply@coalition.example>`.
-    from: String,
+    from: Mailbox,
     /// The platform's address as recipients reach it, put before every link.
     site: String,
     /// Woken after every write that may have queued mail.
     wake: Notify,
 }
 
+impl std::fmt::Debug for Mailer {
+    // The SMTP URL may hold a password: never print the transport.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("site", &self.site).finish()
+    }
+}
+
+/// A mail set-up that cannot work (a bad sender address, SMTP URL or folder).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct MailerError(String);
+
 impl Mailer {
-    /// Mail written as files into `dir` (created if needed), links starting with `site`.
-    pub fn to_folder(dir: PathBuf, from: &str, site: &str) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&dir)?;
+    fn new(transport: Transport, from: &str, site: &str) -> Result<Self, MailerError> {
+        let from = from
+            .parse()
+            .map_err(|e| MailerError(format!("the sender '{from}' is not a mail address: {e}")))?;
         Ok(Self {
-            dir,
-            from: header(from),
+            transport,
+            from,
             site: site.trim_end_matches('/').to_string(),
             wake: Notify::new(),
         })
     }
 
-    /// The pickup folder.
-    pub fn folder(&self) -> &std::path::Path {
-        &self.dir
+    /// Mail written as files into `dir` (created if needed), links starting with `site`.
+    pub fn to_folder(dir: PathBuf, from: &str, site: &str) -> Result<Self, MailerError> {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| MailerError(format!("cannot create {}: {e}", dir.display())))?;
+        Self::new(Transport::Folder(dir), from, site)
+    }
+
+    /// Mail sent to the SMTP server of `url` (`smtp://[user:password@]host[:port][?tls=required]`
+    /// or `smtps://…`), links starting with `site`. Nothing is sent until there is mail.
+    pub fn to_smtp(url: &str, from: &str, site: &str) -> Result<Self, MailerError> {
+        let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| MailerError(format!("the SMTP URL is not usable: {e}")))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        Self::new(Transport::Smtp(Box::new(smtp)), from, site)
+    }
+
+    /// Where mail goes, for the start-up message (never the SMTP credentials).
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Folder(dir) => format!("into {} (one .eml file per message)", dir.display()),
+            Transport::Smtp(_) => "over SMTP".to_string(),
+        }
     }
 
     /// Something may have been queued: deliver it now rather than at the next poll.
@@ -50,11 +91,35 @@ impl Mailer {
         self.wake.notify_one();
     }
 
-    /// Writes one message as `<id>.eml`.
-    async fn send(&self, m: &Mail) -> std::io::Result<()> {
+    /// Hands one message to the transport.
+    async fn send(&self, m: &Mail) -> Result<(), String> {
+        match &self.transport {
+            Transport::Folder(dir) => self.write_file(dir, m).await.map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => {
+                let to: Mailbox =
+                    m.to.parse()
+                        .map_err(|e| format!("the address {} is not usable: {e}", m.to))?;
+                let message = Message::builder()
+                    .from(self.from.clone())
+                    .to(to)
+                    .subject(header(&m.subject))
+                    .message_id(Some(format!("<rise-{}@{}>", m.id, host(&self.site))))
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(m.body.clone())
+                    .map_err(|e| e.to_string())?;
+                smtp.send(message)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    /// Writes one message as `<id>.eml` into the pickup folder.
+    async fn write_file(&self, dir: &std::path::Path, m: &Mail) -> std::io::Result<()> {
         let text = format!(
             "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <rise-{}@{}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{}\r\n",
-            self.from,
+            header(&self.from.to_string()),
             header(&m.to),
             header(&m.subject),
             chrono::Utc::now().to_rfc2822(),
@@ -63,9 +128,9 @@ impl Mailer {
             m.body.replace("\r\n", "\n").replace('\n', "\r\n"),
         );
         let name = format!("{:08}.eml", m.id);
-        let partial = self.dir.join(format!(".{name}.partial"));
+        let partial = dir.join(format!(".{name}.partial"));
         tokio::fs::write(&partial, text).await?;
-        tokio::fs::rename(&partial, self.dir.join(name)).await
+        tokio::fs::rename(&partial, dir.join(name)).await
     }
 }
 
@@ -115,7 +180,7 @@ pub async fn deliver(store: Store, mailer: Arc<Mailer>) {
                         Ok(()) => store.mail_sent(m.id).await,
                         Err(e) => {
                             eprintln!("rise: message {} not delivered: {e}", m.id);
-                            store.mail_failed(m.id, &e.to_string()).await
+                            store.mail_failed(m.id, &e).await
                         }
                     };
                     if let Err(e) = done {

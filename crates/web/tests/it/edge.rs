@@ -175,3 +175,137 @@ fn pages_that_show_a_secret_are_never_cached() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["cache-control"], "no-store");
 }
+
+/// A real SMTP server on 127.0.0.1 (aiosmtpd, installed by scripts/smtp-sink-up) that files
+/// every message it accepts into a Maildir; stopped when dropped.
+struct SmtpSink {
+    child: std::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpSink {
+    fn start(python: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(python)
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(dir.path().join("maildir"))
+            .spawn()
+            .unwrap();
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < until, "the SMTP sink did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpSink { child, port, dir }
+    }
+
+    /// Every message received, waiting up to ten seconds for `count`.
+    fn received(&self, count: usize) -> Vec<String> {
+        let new = self.dir.path().join("maildir").join("new");
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut all: Vec<String> = std::fs::read_dir(&new)
+                .map(|d| {
+                    d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if all.len() >= count || Instant::now() > until {
+                all.sort();
+                return all;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn mail_is_delivered_over_smtp_once_and_failures_are_kept_with_their_reason() {
+    let python = match std::env::var("RISE_TEST_SMTP_PYTHON") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            eprintln!("SMTP test skipped: set RISE_TEST_SMTP_PYTHON (scripts/smtp-sink-up does)");
+            return;
+        }
+    };
+    let sink = SmtpSink::start(&python);
+    let url = format!("smtp://127.0.0.1:{}", sink.port);
+    let site = Site::start_with(|s| {
+        s.mailer(
+            Mailer::to_smtp(&url, "Rise <no-reply@rise.example>", "https://rise.example").unwrap(),
+        )
+    });
+    let queued = site.block(site.store.outbox(1000)).unwrap().len();
+    let all = sink.received(queued);
+    assert_eq!(all.len(), queued, "each queued message arrives once");
+    // Asked for a reset: it arrives by SMTP, with its link, and the link works.
+    let b = site.browser();
+    let csrf = b.csrf("/reset");
+    b.post("/reset", &[("csrf", &csrf), ("email", "member@alpha.test")]);
+    let all = sink.received(queued + 1);
+    let mail = all
+        .iter()
+        .find(|m| m.contains("member@alpha.test") && m.contains("/reset/"))
+        .expect("the reset mail arrived");
+    assert!(mail.contains("Subject: Reset your password on the coalition platform"));
+    // The body may be quoted-printable: undo its soft line breaks.
+    let text = mail.replace("=\r\n", "").replace("=\n", "");
+    let token = between(&text, "https://rise.example/reset/", " ")
+        .unwrap()
+        .trim();
+    assert_eq!(
+        site.browser().get(&format!("/reset/{token}")).status(),
+        StatusCode::OK
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        sink.received(queued + 1).len(),
+        queued + 1,
+        "nothing sent twice"
+    );
+    let entries = site.block(site.store.outbox(1000)).unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|m| m.status == rise_store::model::MailStatus::Sent)
+    );
+    // The server goes away: the message stays queued, with the reason, for a later try.
+    drop(sink);
+    site.block(site.store.invite(
+        site.org_a,
+        "late@alpha.test",
+        Role::OrgMember,
+        &Actor::system("test"),
+    ))
+    .unwrap();
+    b.post("/reset", &[("csrf", &csrf), ("email", "nobody@alpha.test")]); // wakes the mailer
+    let until = Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let m = site.block(site.store.outbox(1)).unwrap().remove(0);
+        if m.attempts > 0 || Instant::now() > until {
+            break m;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(failed.to, "late@alpha.test");
+    assert_eq!(
+        (failed.status, failed.attempts),
+        (rise_store::model::MailStatus::Queued, 1)
+    );
+    assert!(failed.last_error.is_some(), "the reason is kept");
+}
