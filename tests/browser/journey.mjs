@@ -7,6 +7,7 @@
 
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
+import { connect } from "node:net";
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,30 @@ assert.ok(bin, "set RISE_BIN to the rise binary");
 const shots = process.env.RISE_SCREENSHOTS || join(tmpdir(), "rise-screenshots");
 mkdirSync(shots, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), "rise-browser-"));
-const mailDir = join(work, "mail");
+// Mail goes over SMTP to a real server (aiosmtpd, from scripts/smtp-sink-up) that files it
+// in a Maildir.
+const smtpPython = process.env.RISE_TEST_SMTP_PYTHON;
+assert.ok(smtpPython, "set RISE_TEST_SMTP_PYTHON to a Python with aiosmtpd (scripts/smtp-sink-up)");
+const smtpPort = 20000 + Math.floor(Math.random() * 20000);
+const mailDir = join(work, "maildir", "new");
+
+/** Starts the SMTP sink; resolves once it accepts connections. */
+async function smtpSink() {
+  const child = spawn(
+    smtpPython,
+    ["-m", "aiosmtpd", "-n", "-l", `127.0.0.1:${smtpPort}`, "-c", "aiosmtpd.handlers.Mailbox", join(work, "maildir")],
+    { stdio: ["ignore", "inherit", "inherit"] },
+  );
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise((resolve) => {
+      const sock = connect(smtpPort, "127.0.0.1", () => { sock.end(); resolve(true); });
+      sock.on("error", () => resolve(false));
+    });
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("the SMTP sink did not start");
+}
 const ADMIN = { email: "admin@coalition.example", password: "a long admin password" };
 const MEMBER_PASSWORD = "a long member password";
 
@@ -31,7 +55,7 @@ function serve() {
     bin,
     [
       "serve", "--database-url", `sqlite://${join(work, "rise.db")}`, "--bind", "127.0.0.1:0",
-      "--mail-dir", mailDir, "--public-url", "http://rise.test",
+      "--smtp-url", `smtp://127.0.0.1:${smtpPort}`, "--public-url", "http://rise.test",
     ],
     {
       env: { ...process.env, RISE_ADMIN_EMAIL: ADMIN.email, RISE_ADMIN_PASSWORD: ADMIN.password },
@@ -53,11 +77,12 @@ function serve() {
  * the mailer); by default an invitation. */
 async function mailedLink(to, pattern = /http:\/\/rise\.test(\/invitations\/[0-9a-f]+)/) {
   for (let i = 0; i < 100; i++) {
-    const names = existsSync(mailDir) ? readdirSync(mailDir).filter((f) => f.endsWith(".eml")) : [];
-    for (const name of names.sort().reverse()) {
-      const text = readFileSync(join(mailDir, name), "utf8");
+    const names = existsSync(mailDir) ? readdirSync(mailDir) : [];
+    for (const name of names) {
+      // Undo quoted-printable soft line breaks before looking for the link.
+      const text = readFileSync(join(mailDir, name), "utf8").replace(/=\r?\n/g, "");
       const m = text.match(pattern);
-      if (text.includes(`To: ${to}\r\n`) && m) return m[1];
+      if (new RegExp(`^To: ${to.replace(/\./g, "\\.")}\\s*$`, "m").test(text) && m) return m[1];
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -82,11 +107,13 @@ function step(name) {
 }
 
 let server;
+let sink;
 let browser;
 try {
   // Data a member would analyse where it lives; only the aggregate file goes to the platform.
   rise("generate", "--patients", "4000", "--seed", "3", "--year", "2024", "--out", join(work, "data"), "--quiet");
   rise("analyze", join(work, "data"), "--out", join(work, "out"), "--period", "2024");
+  sink = await smtpSink();
   server = await serve();
   const { base } = server;
   browser = await chromium.launch({
@@ -232,5 +259,6 @@ try {
 } finally {
   if (browser) await browser.close();
   if (server) server.child.kill();
+  if (sink) sink.kill();
   rmSync(work, { recursive: true, force: true });
 }
