@@ -31,6 +31,8 @@ mod tokens;
 mod users;
 
 pub mod model;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use adoption::{Adopter, AdoptionStatus};
 pub use datasets::{MAX_DATASET_ROWS, NewDataset};

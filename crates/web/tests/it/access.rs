@@ -14,7 +14,12 @@ const OTHER_ORG: usize = 5;
 
 #[test]
 fn every_route_as_every_role() {
-    let site = Site::start();
+    for backend in crate::backends("access_pages") {
+        every_route_as_every_role_on(&Site::start_on(backend, |s| s));
+    }
+}
+
+fn every_route_as_every_role_on(site: &Site) {
     let browsers = [
         site.browser(),
         site.signed_in("admin@rise.test"),

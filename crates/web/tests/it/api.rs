@@ -29,8 +29,13 @@ const NAMES: [&str; 6] = [
 
 #[test]
 fn every_api_route_as_every_role() {
-    let site = Site::start();
-    let c = clients(&site);
+    for backend in crate::backends("access_api") {
+        every_api_route_as_every_role_on(&Site::start_on(backend, |s| s));
+    }
+}
+
+fn every_api_route_as_every_role_on(site: &Site) {
+    let c = clients(site);
     let member = [UNAUTH, NO, NO, OK, OK, OK];
     let staff = [UNAUTH, OK, OK, NO, NO, NO];
     let ds = format!("/org/datasets/{}", site.dataset_a);
@@ -160,7 +165,7 @@ fn every_api_route_as_every_role() {
         assert_eq!(status, want, "token as {}", NAMES[who]);
         if status == CREATED {
             let t = body["token"].as_str().unwrap();
-            let (_, me) = Api::new(&site, Some(t)).get("/me");
+            let (_, me) = Api::new(site, Some(t)).get("/me");
             let (_, mine) = c[who].get("/me");
             assert_eq!(me["id"], mine["id"]);
         }
@@ -232,7 +237,7 @@ fn every_api_route_as_every_role() {
     let r = b.get("/api/v1/me");
     assert_eq!(r.status(), UNAUTH);
     // A made-up token is refused like none at all.
-    let (status, _) = Api::new(&site, Some("rise_0123456789abcdef")).get("/me");
+    let (status, _) = Api::new(site, Some("rise_0123456789abcdef")).get("/me");
     assert_eq!(status, UNAUTH);
 }
 

@@ -33,8 +33,33 @@ pub struct Site {
     pub plan_a: i64,
     /// API tokens: [admin, reviewer, Alpha admin, Alpha member, Beta admin].
     pub tokens: Vec<String>,
+    /// The PostgreSQL server and database a site on PostgreSQL runs on, dropped with it.
+    postgres: Option<(String, String)>,
     _dir: tempfile::TempDir,
     _rt: tokio::runtime::Runtime,
+}
+
+/// The databases a check should run on: SQLite always, and PostgreSQL when
+/// `RISE_TEST_POSTGRES_URL` names a server (as scripts/test sets it).
+pub fn backends(name: &str) -> Vec<Option<(String, String)>> {
+    let mut all = vec![None];
+    match std::env::var("RISE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => all.push(Some((url, name.to_string()))),
+        _ => eprintln!("{name}: PostgreSQL skipped (set RISE_TEST_POSTGRES_URL to run it)"),
+    }
+    all
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        if let Some((url, db)) = self.postgres.take() {
+            let store = self.store.clone();
+            self._rt.block_on(async move {
+                store.close().await;
+                rise_store::testing::drop_postgres(&url, &db).await.unwrap();
+            });
+        }
+    }
 }
 
 impl Site {
@@ -44,6 +69,15 @@ impl Site {
 
     /// The same, with the platform's state configured by `configure`.
     pub fn start_with(configure: impl FnOnce(AppState) -> AppState) -> Self {
+        Self::start_on(None, configure)
+    }
+
+    /// The same on a backend of [`backends`]: SQLite (`None`) or a fresh database, named
+    /// after the test, on a PostgreSQL server.
+    pub fn start_on(
+        backend: Option<(String, String)>,
+        configure: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -51,8 +85,18 @@ impl Site {
             .unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("rise.db");
+        let mut postgres = None;
         let (store, org_a, org_b, pending, base, dataset_a, plan_a, tokens) = rt.block_on(async {
-            let store = Store::open_sqlite(&path).await.unwrap();
+            let store = match &backend {
+                None => Store::open_sqlite(&path).await.unwrap(),
+                Some((url, name)) => {
+                    let (store, db) = rise_store::testing::fresh_postgres(url, name)
+                        .await
+                        .unwrap();
+                    postgres = Some((url.clone(), db));
+                    store
+                }
+            };
             let sys = Actor::system("test");
             store
                 .publish_framework(&FrameworkFile::seed().unwrap(), "Seed", &sys)
@@ -187,6 +231,7 @@ impl Site {
             dataset_a,
             plan_a,
             tokens,
+            postgres,
             _dir: dir,
             _rt: rt,
         }
