@@ -320,4 +320,20 @@ fn every_route_as_every_role_on(site: &Site) {
     assert_eq!(r.status(), no);
     let html = member.get("/org").text().unwrap();
     assert!(hidden(&html, "csrf").is_some());
+
+    // Signing out everywhere: anyone signed in, for themselves (last: it ends the sessions).
+    for (who, b) in browsers.iter().enumerate() {
+        let csrf = b.csrf("/login");
+        let r = b.post("/account/sign-out-everywhere", &[("csrf", &csrf)]);
+        assert_eq!(r.status(), see, "sign out everywhere as {}", names[who]);
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        let want = if who == PUBLIC { "/login?next=" } else { "/" };
+        assert!(to.starts_with(want), "as {}: {to}", names[who]);
+        assert_eq!(
+            b.get("/account").status(),
+            see,
+            "signed out: {}",
+            names[who]
+        );
+    }
 }

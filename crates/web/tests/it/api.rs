@@ -1,7 +1,7 @@
 //! The JSON API, every route as every role (Bearer tokens; cookies are ignored), and what a
 //! member's exact counts look like to staff.
 
-use crate::{Api, Site};
+use crate::{Api, ByEmail, Site};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -92,6 +92,16 @@ fn every_api_route_as_every_role_on(site: &Site) {
     }
     let pending = site.block(site.store.organization(site.pending)).unwrap();
     assert_eq!(pending.status, rise_store::model::OrgStatus::Applied);
+
+    // Revoking a token: the caller's own only; someone else's is not there.
+    let alpha_member = site.block(site.store.user_by_email("member@alpha.test"));
+    let theirs = site.block(site.store.api_tokens(&alpha_member)).unwrap()[0].id;
+    let path = format!("/me/tokens/{theirs}");
+    for (who, want) in [(0, UNAUTH), (1, GONE), (2, GONE), (3, GONE), (5, GONE)] {
+        let (status, _) = c[who].send(Method::DELETE, &path, &json!({}));
+        assert_eq!(status, want, "revoke another's token as {}", NAMES[who]);
+    }
+    assert_eq!(c[4].get("/me").0, OK, "still working");
 
     let message = site.block(site.store.outbox(1)).unwrap()[0].id;
     let resend = format!("/coalition/outbox/{message}/resend");
