@@ -40,9 +40,11 @@ fn dataset(r: &AnyRow) -> Result<Dataset> {
 /// The most rows one data set may have (documented in docs/platform.md).
 pub const MAX_DATASET_ROWS: usize = rise_aggregate::rows::MAX_ROWS;
 
-/// Rows per INSERT: 8 values each stays under both databases' limits on bound values
-/// (SQLite 32,766, PostgreSQL 65,535).
-const ROWS_PER_INSERT: usize = 2_000;
+/// Rows per INSERT (8 values each). Binding costs more than linearly in the number of values
+/// of one statement: 100,000 rows took 16.7 s at 2,000 rows a statement, 4.9 s at 400, 2.7 s
+/// at 100 and 2.1 s at 25 (debug build, SQLite). 50 keeps most of the gain with a tenth of
+/// the statements of single-row inserts.
+const ROWS_PER_INSERT: usize = 50;
 
 /// `INSERT INTO aggregates … VALUES (…), (…)` for `n` rows.
 fn insert_rows(n: usize) -> String {
