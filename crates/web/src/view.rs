@@ -121,6 +121,16 @@ pub fn field_error<'a>(errors: &'a [(String, String)], field: &str) -> Option<&'
         .map(|(_, m)| m.as_str())
 }
 
+/// The error of a new-password form whose two entries differ, next to the second one.
+pub fn passwords_differ(password: &str, again: &str) -> Option<Vec<(String, String)>> {
+    (password != again).then(|| {
+        vec![(
+            "password_again".into(),
+            "The two passwords are not the same.".into(),
+        )]
+    })
+}
+
 /// A store's field errors as a form's (field, message) list; `field` names the form field each
 /// store field is shown next to.
 pub fn form_errors(

@@ -7,7 +7,7 @@ use crate::auth::{Viewer, no_store};
 use crate::error::AppError;
 use crate::pages::CsrfOnly;
 use crate::pages::session::signed_in;
-use crate::view::{Chrome, field_error, form_errors, render};
+use crate::view::{Chrome, field_error, form_errors, passwords_differ, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -296,12 +296,8 @@ pub async fn accept(
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
         ))
     };
-    if f.password != f.password_again {
-        return refuse(vec![(
-            "password_again".into(),
-            "The two passwords are not the same.".into(),
-        )])
-        .await;
+    if let Some(errors) = passwords_differ(&f.password, &f.password_again) {
+        return refuse(errors).await;
     }
     match state
         .store

@@ -5,7 +5,7 @@ use crate::auth::{Viewer, no_store};
 use crate::client::{ClientAddr, wait_words};
 use crate::error::{AppError, retry_after};
 use crate::pages::session::signed_in;
-use crate::view::{Chrome, field_error, form_errors, render};
+use crate::view::{Chrome, field_error, form_errors, passwords_differ, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -152,12 +152,8 @@ pub async fn reset(
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
         ))
     };
-    if f.password != f.password_again {
-        return refuse(vec![(
-            "password_again".into(),
-            "The two passwords are not the same.".into(),
-        )])
-        .await;
+    if let Some(errors) = passwords_differ(&f.password, &f.password_again) {
+        return refuse(errors).await;
     }
     match state.store.reset_password(&token, &f.password).await {
         Ok((cookie, session)) => Ok(signed_in(&state, &cookie, &session, "")),
