@@ -180,6 +180,8 @@ try {
   for (;;) {
     const open = rosa.locator("section.card", { has: rosa.locator("p.todo") }).first();
     if ((await open.count()) === 0) break;
+    // Nothing is pre-selected: the member chooses an action, then commits.
+    await open.locator("form[action='/org/commitments'] select").selectOption({ index: 1 });
     const button = open.locator("form[action='/org/commitments'] button");
     await Promise.all([rosa.waitForNavigation(), button.click()]);
   }
@@ -199,6 +201,14 @@ try {
   assert.match(findings, /The largest inequities/);
   assert.ok((await rosa.locator("main svg.chart").count()) > 3, "one chart per measure");
   await shot(rosa, "06-dataset");
+  // The same page on a phone: charts keep one width and stay legible.
+  await rosa.setViewportSize({ width: 390, height: 844 });
+  await shot(rosa, "06b-dataset-phone");
+  await rosa.setViewportSize({ width: 1280, height: 900 });
+  // Its tables download as CSV, header first.
+  const rates = await rosa.request.get(`${rosa.url()}?format=csv`);
+  assert.match(rates.headers()["content-type"], /^text\/csv/);
+  assert.match(await rates.text(), /^measure,measure_title,dimension,/);
   step("the member uploads its data set and sees its ranked inequities");
 
   // Plan for the largest inequity.

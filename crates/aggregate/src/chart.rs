@@ -26,30 +26,35 @@ pub struct Bar {
     pub warn: bool,
 }
 
+/// Width of every rate chart. All are drawn at one width, so their text is one size across
+/// cards, and narrow enough (with each label above its row) to stay legible when a phone
+/// scales it to a 390 px screen.
+pub const WIDTH: f64 = 440.0;
+
 /// A horizontal dot-and-interval chart of rates (percent) by group, with an optional
-/// reference line (e.g. the overall rate).
+/// reference line (e.g. the overall rate). Each group's label sits above its interval. A
+/// legend says what the colours mean: the comparison group (`highlight`) and the group
+/// furthest behind (`warn`).
 /// `id` must be unique on the page (it names the title and description for screen readers).
 pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &str)>) -> String {
-    let row_h = 26.0;
-    // Wide enough for the longest label at 13 px (about 7 px a character), so a long group
-    // name is never cut at the left edge when the chart is scaled down.
-    let longest = bars
-        .iter()
-        .map(|b| truncate(&b.label, 34).chars().count())
-        .max()
-        .unwrap_or(0);
-    let label_w = (longest as f64 * 7.2 + 18.0).clamp(90.0, 260.0);
-    let plot_w = 420.0;
-    let top = 28.0;
-    let height = top + row_h * bars.len() as f64 + 34.0;
-    let width = label_w + plot_w + 70.0;
+    let (left, right) = (8.0, 52.0);
+    let plot_w = WIDTH - left - right;
+    let row_h = 40.0;
+    let legend = bars.iter().any(|b| b.highlight) || bars.iter().any(|b| b.warn);
+    let top = if legend { 50.0 } else { 30.0 };
+    let height = top + row_h * bars.len() as f64 + 30.0;
     let max = bars
         .iter()
         .map(|b| b.upper)
         .chain(reference.map(|r| r.0))
         .fold(0.0_f64, f64::max);
-    let axis_max = nice_ceiling(max.max(1.0));
-    let x = |v: f64| label_w + plot_w * (v / axis_max).clamp(0.0, 1.0);
+    let (step, axis_max) = nice_scale(max.max(1.0), false);
+    let axis_max = if max <= 100.0 {
+        axis_max.min(100.0)
+    } else {
+        axis_max
+    };
+    let x = |v: f64| left + plot_w * (v / axis_max).clamp(0.0, 1.0);
     let mut s = String::new();
     let desc: Vec<String> = bars
         .iter()
@@ -62,37 +67,62 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
         .collect();
     let _ = write!(
         s,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-labelledby="{id}-t {id}-d" class="chart" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="13" fill="#1f2933"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc>"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-labelledby="{id}-t {id}-d" class="chart rates" font-family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif" font-size="14" fill="#1f2933"><title id="{id}-t">{t}</title><desc id="{id}-d">{d}</desc>"##,
         t = esc(title),
         d = esc(&desc.join("; "))
     );
     // Presentation attributes, not a <style> element: the platform's content-security policy
     // allows no inline style, and the chart must look the same there and in the report.
-    // Grid and axis ticks.
-    for i in 0..=4 {
-        let v = axis_max * f64::from(i) / 4.0;
+    let _ = write!(
+        s,
+        r##"<text x="{left}" y="16" font-size="14" font-weight="600">{t}</text>"##,
+        t = esc(&truncate(title, 52))
+    );
+    if legend {
+        let mut lx = left;
+        for (shown, colour, text) in [
+            (
+                bars.iter().any(|b| b.highlight),
+                "#0f766e",
+                "comparison group",
+            ),
+            (bars.iter().any(|b| b.warn), "#c2410c", "furthest behind"),
+        ] {
+            if shown {
+                let _ = write!(
+                    s,
+                    r##"<circle cx="{cx}" cy="34" r="5" fill="{colour}"/><text x="{tx}" y="38.5" font-size="13" fill="#52606d">{text}</text>"##,
+                    cx = lx + 5.0,
+                    tx = lx + 14.0
+                );
+                lx += 14.0 + text.len() as f64 * 7.0 + 18.0;
+            }
+        }
+    }
+    let mut v = 0.0;
+    while v <= axis_max + 1e-9 {
         let gx = x(v);
         let _ = write!(
             s,
-            r##"<line x1="{gx:.1}" y1="{top}" x2="{gx:.1}" y2="{y2:.1}" stroke="#e4e7eb"/><text class="tick" x="{gx:.1}" y="{ty:.1}" text-anchor="middle" font-size="11" fill="#52606d">{v}%</text>"##,
-            y2 = height - 28.0,
-            ty = height - 12.0,
+            r##"<line x1="{gx:.1}" y1="{top}" x2="{gx:.1}" y2="{y2:.1}" stroke="#e4e7eb"/><text x="{gx:.1}" y="{ty:.1}" text-anchor="middle" font-size="13" fill="#52606d">{v}%</text>"##,
+            y2 = height - 26.0,
+            ty = height - 8.0,
             v = fmt_tick(v)
         );
+        v += step;
     }
     if let Some((r, label)) = reference {
         let rx = x(r);
         let _ = write!(
             s,
-            r##"<line x1="{rx:.1}" y1="{y1}" x2="{rx:.1}" y2="{y2:.1}" stroke="#7b8794" stroke-dasharray="4 3"/><text class="tick" x="{rx:.1}" y="{ty}" text-anchor="middle" font-size="11" fill="#52606d">{l} {r:.1}%</text>"##,
-            y1 = top - 4.0,
-            y2 = height - 28.0,
-            ty = top - 10.0,
+            r##"<line x1="{rx:.1}" y1="{top}" x2="{rx:.1}" y2="{y2:.1}" stroke="#7b8794" stroke-dasharray="4 3"><title>{l} {r:.1}%</title></line>"##,
+            y2 = height - 26.0,
             l = esc(label)
         );
     }
     for (i, b) in bars.iter().enumerate() {
-        let cy = top + row_h * (i as f64 + 0.5);
+        let row = top + row_h * i as f64;
+        let cy = row + 27.0;
         let colour = if b.warn {
             "#c2410c"
         } else if b.highlight {
@@ -102,15 +132,24 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
         };
         let _ = write!(
             s,
-            r##"<text x="{lx}" y="{ty:.1}" text-anchor="end">{label}</text><line x1="{x1:.1}" y1="{cy:.1}" x2="{x2:.1}" y2="{cy:.1}" stroke="{colour}" stroke-width="2.5" stroke-linecap="round"/><circle cx="{cx:.1}" cy="{cy:.1}" r="5.5" fill="{colour}"/><text class="tick" x="{vx:.1}" y="{ty:.1}" font-size="11" fill="#52606d">{v:.1}%</text>"##,
-            lx = label_w - 10.0,
-            ty = cy + 4.5,
-            label = esc(&truncate(&b.label, 34)),
+            r##"<text x="{left}" y="{ly:.1}" font-size="13">{label}</text><line x1="{x1:.1}" y1="{cy:.1}" x2="{x2:.1}" y2="{cy:.1}" stroke="{colour}" stroke-width="2.5" stroke-linecap="round"/><circle cx="{cx:.1}" cy="{cy:.1}" r="5.5" fill="{colour}"/><text x="{vx:.1}" y="{vy:.1}" font-size="13" fill="#52606d">{v:.1}%</text>"##,
+            ly = row + 13.0,
+            label = esc(&truncate(&b.label, 44)),
             x1 = x(b.lower),
             x2 = x(b.upper),
             cx = x(b.value),
-            vx = x(b.upper) + 8.0,
+            vx = x(b.upper) + 7.0,
+            vy = cy + 4.5,
             v = b.value
+        );
+    }
+    if let Some((r, label)) = reference {
+        let _ = write!(
+            s,
+            r##"<text x="{tx:.1}" y="{ty}" text-anchor="end" font-size="13" fill="#52606d">┆ {l} {r:.1}%</text>"##,
+            tx = WIDTH - 4.0,
+            ty = if legend { 38.5 } else { 16.0 },
+            l = esc(label)
         );
     }
     s.push_str("</svg>");
@@ -125,17 +164,33 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-fn nice_ceiling(v: f64) -> f64 {
-    for step in [1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0] {
-        if v <= step {
-            return step;
+/// An axis for values up to `max`: `(step, top)` with at most five steps of 1, 2, 2.5 or 5
+/// times a power of ten (0/5/10/15/20, 0/25/50/75/100). `whole` keeps steps whole numbers
+/// (counts of people).
+pub fn nice_scale(max: f64, whole: bool) -> (f64, f64) {
+    let max = if max.is_finite() && max > 0.0 {
+        max
+    } else {
+        1.0
+    };
+    let mut power = 10f64.powi(max.log10().floor() as i32 - 1);
+    loop {
+        for m in [1.0, 2.0, 2.5, 5.0] {
+            let step = m * power;
+            if whole && (step < 1.0 || step.fract() != 0.0) {
+                continue;
+            }
+            let n = (max / step - 1e-9).ceil().max(1.0);
+            if n <= 5.0 {
+                return (step, n * step);
+            }
         }
+        power *= 10.0;
     }
-    (v / 100.0).ceil() * 100.0
 }
 
 fn fmt_tick(v: f64) -> String {
-    if v.fract() == 0.0 {
+    if (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
     } else {
         format!("{v:.1}")
@@ -145,6 +200,19 @@ fn fmt_tick(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn axes_end_on_round_values() {
+        assert_eq!(nice_scale(18.2, false), (5.0, 20.0));
+        assert_eq!(nice_scale(97.0, false), (20.0, 100.0));
+        assert_eq!(nice_scale(83.0, false), (20.0, 100.0));
+        assert_eq!(nice_scale(4.2, false), (1.0, 5.0));
+        assert_eq!(nice_scale(0.7, false), (0.2, 0.8));
+        assert_eq!(nice_scale(3.0, true), (1.0, 3.0));
+        assert_eq!(nice_scale(7.0, true), (2.0, 8.0));
+        assert_eq!(nice_scale(480.0, true), (100.0, 500.0));
+        assert_eq!(nice_scale(0.0, true), (1.0, 1.0));
+    }
 
     #[test]
     fn chart_is_accessible_svg_with_every_group() {
@@ -171,24 +239,22 @@ mod tests {
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains("<title id=\"c1-t\">Screening &lt;by group&gt;</title>"));
         assert!(svg.contains("A &amp; B 40.0% (35.0–45.0)"));
-        assert_eq!(svg.matches("<circle").count(), 2);
+        assert_eq!(svg.matches("r=\"5.5\"").count(), 2, "one dot per group");
         assert!(!svg.contains("NaN"));
         assert!(
             !svg.contains("<style"),
             "no inline style: the platform's CSP forbids it"
         );
-        // The label column grows with the longest label.
+        // Every chart has one width, so text is one size across cards.
         let long = vec![Bar {
             label: "American Indian or Alaska Native".into(),
             ..bars[0].clone()
         }];
-        let width = |svg: &str| -> f64 {
-            svg.split("viewBox=\"0 0 ")
-                .nth(1)
-                .and_then(|r| r.split(' ').next())
-                .and_then(|w| w.parse().ok())
-                .unwrap()
-        };
-        assert!(width(&rate_chart("c2", "t", &long, None)) > width(&svg) + 100.0);
+        assert!(rate_chart("c2", "t", &long, None).contains("viewBox=\"0 0 440 "));
+        assert!(svg.contains("comparison group") && svg.contains("furthest behind"));
+        // Round ticks: 0/10/20/30/40/50 for an upper limit of 45 %.
+        for t in ["0%", "10%", "20%", "30%", "40%", "50%"] {
+            assert!(svg.contains(&format!(">{t}</text>")), "{t}");
+        }
     }
 }

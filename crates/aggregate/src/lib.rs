@@ -9,7 +9,10 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod chart;
+pub mod export;
+pub mod findings;
 pub mod inequity;
+pub mod numbers;
 pub mod report;
 pub mod rows;
 pub mod suppress;

@@ -2,7 +2,8 @@
 //! board member can read.
 
 use crate::chart::{Bar, esc, rate_chart};
-use crate::inequity::Inequity;
+use crate::inequity::{Inequity, dimension_label, label};
+use crate::numbers::{count, measure, thousands};
 use crate::rows::{AggregateRow, MeasureInfo};
 use std::fmt::Write;
 
@@ -112,26 +113,70 @@ pub fn render(r: &ReportInput<'_>) -> String {
 
 fn top_inequities(h: &mut String, r: &Findings<'_>) {
     h.push_str("<h2>The largest inequities</h2>");
-    let singles: Vec<&Inequity> = r
+    let top: Vec<&Inequity> = r
         .inequities
         .iter()
-        .filter(|q| q.period == r.period && q.significant())
+        .filter(|q| q.period == r.period && q.headline)
         .take(8)
         .collect();
-    if singles.is_empty() {
+    if top.is_empty() {
         h.push_str("<p>No measure shows a gap between groups that is distinguishable from chance in this period.</p>");
         return;
     }
-    h.push_str("<p class=\"muted\">Ranked by <em>excess events</em>: how many more people would have met the measure (or how many fewer events there would have been) if every group did as well as the best-performing group. Ranges are 95 % confidence intervals.</p><ol class=\"top\">");
-    for q in singles {
+    let _ = write!(
+        h,
+        "<p class=\"muted\">{}</p><ol class=\"top\">",
+        COMPARISON_EXPLAINED
+    );
+    for q in top {
         let _ = write!(
             h,
-            "<li>{} <span class=\"tag\">{}</span></li>",
+            "<li>{} <span class=\"tag\">{}</span>{}</li>",
             esc(&q.sentence()),
-            esc(&q.dimension.replace('_', " "))
+            esc(&dimension_label(&q.dimension)),
+            also_seen(q)
         );
     }
     h.push_str("</ol>");
+}
+
+/// How the ranking and its comparison group are defined, where findings are listed.
+pub const COMPARISON_EXPLAINED: &str = "Each gap is measured against the <em>comparison group</em>: the best-performing group among those holding at least 10 % of the eligible people (never Unknown). Findings are ranked by <em>excess events</em>, how many more people would have met the measure (or how many fewer events there would have been) if every group did as well as the comparison group. Where several ways of grouping people show the same gap (race, ethnicity, and race and ethnicity), it is listed once, under the most specific. Ranges are 95 % confidence intervals.";
+
+/// "Also seen by race, ethnicity", for a headline shown under others.
+pub fn also_seen(q: &Inequity) -> String {
+    if q.also_in.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = q.also_in.iter().map(|d| dimension_label(d)).collect();
+    format!(
+        " <span class=\"muted\">The same gap shows by {}.</span>",
+        esc(&names.join(", "))
+    )
+}
+
+/// What a summary measure says, in a phrase, for the table beside it.
+fn explain(code: &str) -> &'static str {
+    match code {
+        "D" => "difference between the two groups compared, in points",
+        "R" => "ratio of the two groups compared",
+        "PAF" => "share of the average that would be gained if all did as well as the best, %",
+        "PAR" => "points the average would gain if all did as well as the best",
+        "ACI" => "how concentrated the measure is among the advantaged (0 = not at all)",
+        "RCI" => "the concentration index relative to the average",
+        "SII" => "fitted gap between the most and least advantaged ends, in points",
+        "RII" => "fitted ratio between the most and least advantaged ends",
+        "BGV" => "population-weighted variance of the groups around the average",
+        "BGSD" => "square root of BGV, in points",
+        "COV" => "BGSD as a percentage of the average",
+        "MDMU" | "MDMW" => "mean difference of the groups from the average, in points",
+        "MDBU" | "MDBW" => "mean difference of the groups from the best group, in points",
+        "MDRU" | "MDRW" => "mean difference of the groups from the reference group, in points",
+        "IDISU" | "IDISW" => "mean difference from the average, as a % of the average",
+        "TI" => "Theil index (×1000): 0 when every group has the same rate",
+        "MLD" => "mean log deviation (×1000): 0 when every group has the same rate",
+        _ => "",
+    }
 }
 
 fn measures(h: &mut String, r: &Findings<'_>) {
@@ -160,85 +205,117 @@ fn measures(h: &mut String, r: &Findings<'_>) {
         );
         match rate {
             Some((n, d, pct)) => {
-                let _ = write!(h, " Overall: <strong>{pct:.1}%</strong> ({n} of {d}).</p>");
+                let _ = write!(
+                    h,
+                    " Overall: <strong>{pct:.1}%</strong> ({} of {}).</p>",
+                    thousands(n),
+                    thousands(d)
+                );
             }
             None => h.push_str(" No eligible patients in this period.</p>"),
         }
-        // Chart the measure's most important gap: the largest one distinguishable from chance,
-        // else the race-and-ethnicity breakdown, else whatever there is.
-        let candidates: Vec<&Inequity> = r
-            .inequities
-            .iter()
-            .filter(|q| q.measure == m.id && q.period == r.period && !q.dimension.contains('*'))
-            .collect();
-        let top = candidates
-            .iter()
-            .filter(|q| q.significant())
-            .max_by(|a, b| a.excess.total_cmp(&b.excess))
-            .or_else(|| candidates.iter().find(|q| q.dimension == "race_ethnicity"))
-            .or_else(|| candidates.first())
-            .copied();
-        if let Some(q) = top {
-            let bars: Vec<Bar> = q
-                .groups
-                .iter()
-                .map(|g| Bar {
-                    label: crate::inequity::label(&q.dimension, &g.subgroup),
-                    value: g.rate,
-                    lower: g.lower,
-                    upper: g.upper,
-                    highlight: g.subgroup == q.best,
-                    warn: g.subgroup == q.worst && q.significant(),
-                })
-                .collect();
-            let title = format!("{} by {}", m.title, q.dimension.replace('_', " "));
-            h.push_str(&rate_chart(
-                &format!("c{i}"),
-                &title,
-                &bars,
-                rate.map(|(_, _, p)| (p, "overall")),
-            ));
-            let _ = write!(h, "<p>{}</p>", esc(&q.sentence()));
-            if !q.suppressed_groups.is_empty() {
-                let _ = write!(
-                    h,
-                    "<p class=\"muted\">Not shown (fewer than 11 people or events): {}.</p>",
-                    esc(&q.suppressed_groups.join(", "))
-                );
-            }
-            h.push_str("<details><summary>Table and summary measures</summary><table><thead><tr><th>Group</th><th>Met</th><th>Eligible</th><th>Rate</th><th>95% CI</th><th>Excess</th></tr></thead><tbody>");
-            for g in &q.groups {
-                let _ = write!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.1}–{:.1}</td><td>{:.0}</td></tr>",
-                    esc(&crate::inequity::label(&q.dimension, &g.subgroup)),
-                    g.numerator,
-                    g.denominator,
-                    g.rate,
-                    g.lower,
-                    g.upper,
-                    g.excess
-                );
-            }
-            h.push_str("</tbody></table><table><thead><tr><th>Summary measure</th><th>Estimate</th><th>95% CI</th></tr></thead><tbody>");
-            for s in &q.measures {
-                let ci = match (s.lower, s.upper) {
-                    (Some(l), Some(u)) => format!("{l:.3} to {u:.3}"),
-                    _ => String::new(),
-                };
-                let _ = write!(
-                    h,
-                    "<tr><td>{} — {}</td><td>{:.3}</td><td>{}</td></tr>",
-                    s.measure.code(),
-                    esc(s.measure.name()),
-                    s.estimate,
-                    ci
-                );
-            }
-            h.push_str("</tbody></table></details>");
+        if let Some(q) = chart_for(r.inequities, &m.id, r.period) {
+            measure_detail(h, &format!("c{i}"), m, q, rate.map(|(_, _, p)| p));
         }
         h.push_str("</section>");
     }
+}
+
+/// The inequity a measure's chart shows: its first headline (the largest gap distinguishable
+/// from chance), else race and ethnicity, else the first single dimension.
+pub fn chart_for<'a>(list: &'a [Inequity], measure: &str, period: &str) -> Option<&'a Inequity> {
+    let of: Vec<&Inequity> = list
+        .iter()
+        .filter(|q| q.measure == measure && q.period == period)
+        .collect();
+    of.iter()
+        .find(|q| q.headline)
+        .or_else(|| of.iter().find(|q| q.dimension == "race_ethnicity"))
+        .or_else(|| of.iter().find(|q| !q.dimension.contains('*')))
+        .copied()
+}
+
+/// One measure × dimension: its chart, the sentence, and the table of groups and summary
+/// measures.
+pub fn measure_detail(
+    h: &mut String,
+    id: &str,
+    m: &MeasureInfo,
+    q: &Inequity,
+    overall: Option<f64>,
+) {
+    let bars: Vec<Bar> = q
+        .groups
+        .iter()
+        .map(|g| Bar {
+            label: label(&q.dimension, &g.subgroup),
+            value: g.rate,
+            lower: g.lower,
+            upper: g.upper,
+            highlight: g.subgroup == q.best,
+            warn: g.subgroup == q.worst && q.headline,
+        })
+        .collect();
+    let title = format!("{} by {}", m.title, dimension_label(&q.dimension));
+    h.push_str(&rate_chart(
+        id,
+        &title,
+        &bars,
+        overall.map(|p| (p, "overall")),
+    ));
+    let _ = write!(h, "<p>{}{}</p>", esc(&q.sentence()), also_seen(q));
+    if !q.suppressed_groups.is_empty() {
+        let _ = write!(
+            h,
+            "<p class=\"muted\">Not shown (fewer than 11 people or events): {}.</p>",
+            esc(&q.suppressed_groups.join(", "))
+        );
+    }
+    let _ = write!(
+        h,
+        "<details><summary>Table and summary measures</summary><table><caption>{} by {}</caption><thead><tr><th>Group</th><th>Met</th><th>Eligible</th><th>Rate</th><th>95% CI</th><th>Excess events</th></tr></thead><tbody>",
+        esc(&m.title),
+        esc(&dimension_label(&q.dimension))
+    );
+    for g in &q.groups {
+        let role = if g.subgroup == q.best {
+            " <span class=\"tag\">comparison group</span>"
+        } else {
+            ""
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}{role}</td><td>{}</td><td>{}</td><td>{:.1}%</td><td>{:.1}–{:.1}</td><td>{}</td></tr>",
+            esc(&label(&q.dimension, &g.subgroup)),
+            thousands(g.numerator),
+            thousands(g.denominator),
+            g.rate,
+            g.lower,
+            g.upper,
+            count(g.excess)
+        );
+    }
+    h.push_str("</tbody></table>");
+    if let Some(d) = q.difference_explained() {
+        let _ = write!(h, "<p class=\"muted\">{}</p>", esc(&d));
+    }
+    h.push_str("<table><thead><tr><th>Summary measure</th><th>Estimate</th><th>95% CI</th><th>What it says</th></tr></thead><tbody>");
+    for s in &q.measures {
+        let ci = match (s.lower, s.upper) {
+            (Some(l), Some(u)) => format!("{} to {}", measure(l), measure(u)),
+            _ => String::new(),
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{} — {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            s.measure.code(),
+            esc(s.measure.name()),
+            measure(s.estimate),
+            ci,
+            explain(s.measure.code())
+        );
+    }
+    h.push_str("</tbody></table></details>");
 }
 
 fn quality(h: &mut String, r: &ReportInput<'_>) {
@@ -265,7 +342,7 @@ fn methods(h: &mut String, r: &ReportInput<'_>) {
     let _ = write!(
         h,
         "<h2>Methods</h2><div class=\"card\"><p>Each measure counts the patients in its denominator (the eligible population) and, among them, those in its numerator; definitions follow the published measures named above, simplified to what an EHR extract carries. Rates are shown with Wilson 95 % intervals. Race and ethnicity are reported in the OMB SPD 15 (2024) categories; unknown or declined answers form a group of their own.</p>\
-<p>The <em>excess events</em> of a group are its shortfall against the best group holding at least {share}% of the eligible people and at least {min} of them (never the Unknown group); the interval is by the delta method. Inequities distinguishable from chance are ranked first: the groups' rates differ by a chi-square test, controlling the false-discovery rate at 5 % across every measure and dimension (Benjamini–Hochberg), and the excess interval excludes zero. The summary measures of inequality (difference, ratio, PAF, BGV, Theil, concentration and slope indices…) are computed as WHO's HEAT does.</p><p>{suppression}</p>\
+<p>Every gap is measured against the <em>comparison group</em>: the best-performing group among those holding at least {share}% of the eligible people and at least {min} of them (never the Unknown group). The <em>excess events</em> of a group are its shortfall against it; the interval is by the delta method. A finding is listed when the groups' rates differ by a chi-square test, controlling the false-discovery rate at 5 % across every measure and dimension (Benjamini–Hochberg), and the worst group's gap to the comparison group has a 95 % interval (Newcombe's hybrid score) above zero. Where several dimensions describe the same people (race and ethnicity, race, ethnicity; an intersection and its parts), a gap is listed once, under the most specific single dimension that shows it. HEAT's D and R use the comparison group as their reference group. The summary measures of inequality (difference, ratio, PAF, BGV, Theil, concentration and slope indices…) are computed as WHO's HEAT does.</p><p>{suppression}</p>\
 <p class=\"muted\">References: Schlotheuber &amp; Hosseinpoor, <i>IJERPH</i> 2022;19:3697 (summary measures); WHO, HEAT technical notes; Newcombe, <i>Stat Med</i> 1998;17:857 (Wilson interval); Walter, <i>Int J Epidemiol</i> 1978;7:175 (attributable fraction); CMS, cell-size suppression policy; OMB, SPD 15 (2024).</p></div>",
         min = crate::inequity::MIN_BENCHMARK_DENOMINATOR,
         share = crate::inequity::MIN_BENCHMARK_SHARE * 100.0

@@ -5,9 +5,12 @@ use crate::cli::{AnalyzeArgs, Split};
 use crate::error::input;
 use crate::progress::Bar;
 use anyhow::{Context, Result};
+use rise_aggregate::export;
 use rise_aggregate::inequity::{self, Inequity};
+use rise_aggregate::inequity::{dimension_label, label};
+use rise_aggregate::numbers::{count, digits_for, thousands};
 use rise_aggregate::report::{QualityNote, ReportInput, render};
-use rise_aggregate::rows::{AggregateRow, MeasureInfo, measure_comments, write_csv};
+use rise_aggregate::rows::{AggregateRow, MeasureInfo, write_csv};
 use rise_aggregate::suppress::suppress_rows;
 use rise_engine::dimensions;
 use rise_engine::measures;
@@ -109,13 +112,14 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
         suppress_rows(&mut rows, whole_label.as_deref());
     }
     let infos: Vec<MeasureInfo> = library.iter().map(|m| m.info()).collect();
-    let mut comments = if args.no_suppression {
+    // The shareable file is plain CSV (header first), so any tool opens it; only a file that
+    // must not be shared carries a warning line, which also makes the platform keep its exact
+    // counts inside the member. Its measures are in measures.json and measures.csv.
+    let comments = if args.no_suppression {
         vec!["WARNING: counts are not suppressed (rise analyze --no-suppression); do not share this file.".to_string()]
     } else {
         vec![]
     };
-    // The file describes its own measures, so it can be uploaded on its own.
-    comments.extend(measure_comments(&infos));
     let ranked = inequity::inequities(&rows, &infos, &whole.label, 123_456);
 
     let dir = &staging.dir;
@@ -126,7 +130,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<()> {
     pipeline::write_aggregates_parquet(&pq, &rows).map_err(engine)?;
     sync(&pq)?;
     write_file(&dir.join("inequities.csv"), |w| {
-        Ok(inequity::write_csv(w, &ranked)?)
+        Ok(export::inequities_csv(w, &ranked)?)
+    })?;
+    write_file(&dir.join("rates.csv"), |w| {
+        Ok(export::rates_csv(w, &rows, &infos, &ranked, &whole.label)?)
+    })?;
+    write_file(&dir.join("measures.csv"), |w| {
+        Ok(export::measures_csv(w, &infos)?)
     })?;
     write_file(&dir.join("inequities.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &ranked)?;
@@ -296,10 +306,10 @@ fn summary(
     let suppressed = rows.iter().filter(|r| r.suppressed).count();
     eprintln!(
         "Analysed {} patients ({}); {} aggregate rows, {} suppressed{}.",
-        q.patients,
+        thousands(q.patients),
         ing.format.label(),
-        rows.len(),
-        suppressed,
+        thousands(rows.len() as u64),
+        thousands(suppressed as u64),
         if args.no_suppression {
             " (suppression OFF)"
         } else {
@@ -320,24 +330,30 @@ fn summary(
             if repeated == 1 { "" } else { "s" }
         );
     }
-    let top: Vec<&Inequity> = ranked
-        .iter()
-        .filter(|i| i.significant() && !i.dimension.contains('*'))
-        .take(3)
-        .collect();
-    if !top.is_empty() {
-        eprintln!("Largest inequities:");
+    let top: Vec<&Inequity> = ranked.iter().filter(|i| i.headline).take(3).collect();
+    if top.is_empty() {
+        eprintln!("No gap between groups is distinguishable from chance.");
+    } else {
+        eprintln!(
+            "Largest inequities (against the comparison group: the best of the groups with at least 10% of the people):"
+        );
         for (k, i) in top.iter().enumerate() {
+            let d = digits_for(i.worst_rate, i.best_rate);
+            let also = if i.also_in.is_empty() {
+                String::new()
+            } else {
+                format!(" (also seen by {})", i.also_in.join(", "))
+            };
             eprintln!(
-                "  {}. {} by {}: {} {:.1}% vs {} {:.1}% — {:.0} excess events",
+                "  {}. {} by {}: {} {:.d$}% vs {} {:.d$}% — {} excess events{also}",
                 k + 1,
                 i.title,
-                i.dimension,
-                i.worst,
+                dimension_label(&i.dimension),
+                label(&i.dimension, &i.worst),
                 i.worst_rate,
-                i.best,
+                label(&i.dimension, &i.best),
                 i.best_rate,
-                i.excess
+                count(i.excess)
             );
         }
     }
@@ -345,12 +361,14 @@ fn summary(
 }
 
 /// The files `rise analyze` writes, replaced together.
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 8] = [
     "aggregates.csv",
     "aggregates.parquet",
     "inequities.csv",
     "inequities.json",
+    "measures.csv",
     "measures.json",
+    "rates.csv",
     "report.html",
 ];
 

@@ -37,7 +37,7 @@ pub enum Command {
 
 const UPLOAD_ABOUT: &str = "\
 Sends the shareable part of a `rise analyze` output folder — aggregates.csv (counts by
-subgroup, small cells suppressed) and measures.json — to the coalition platform as a new data
+subgroup, small cells suppressed) and measures.json (or measures.csv) — to the coalition platform as a new data
 set of your organization. Nothing else leaves the machine.
 
 The file is checked here first, with the same rules the platform applies; a problem is
@@ -160,12 +160,20 @@ DATA_DIR is a folder of one of:
 The format is recognised from the files, or named with --format (needed when a folder holds
 the files of two formats).
 
-Writes to OUT_DIR:
+Writes to OUT_DIR (every CSV plain: a header line, then rows, so Excel, Tableau, R and pandas
+open it without options):
   aggregates.csv / .parquet   measure,dimension,subgroup,period,numerator,denominator,suppressed
                               (counts of 1-10 hidden, with complementary suppression) — the file
                               that is safe to share with the coalition
-  inequities.csv / .json      per measure x dimension: best and worst group, excess events with
-                              a 95% interval, the HEAT summary measures; ranked
+  measures.csv / .json        what each measure is: id, title, steward, direction
+  rates.csv                   every group: rate with its 95% interval, and its difference and
+                              ratio to the comparison group with their intervals
+  inequities.csv / .json      per measure x dimension, ranked: the comparison group (the best of
+                              the groups holding at least 10% of the people) and the group
+                              furthest behind, the gap with its interval, excess events, the
+                              p-value, the HEAT summary measures; `headline` marks one finding
+                              per inequity (a gap seen by race, ethnicity and race and
+                              ethnicity is listed once, under the most specific)
   report.html                 one self-contained page for a board
 The files are replaced together at the end: a run that fails leaves the previous ones as they
 were.

@@ -16,17 +16,30 @@ pub fn run(args: &UploadArgs) -> Result<()> {
     let csv_path = args.dir.join("aggregates.csv");
     let csv =
         std::fs::read(&csv_path).map_err(|e| input(format!("{}: {e}", csv_path.display())))?;
-    // Older analyses described their measures only in measures.json; newer files carry them.
-    let measures_path = args.dir.join("measures.json");
-    let measures = match std::fs::read(&measures_path) {
-        Ok(m) => Some(m),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(input(format!("{}: {e}", measures_path.display()))),
-    };
+    // The measures are in measures.json (or measures.csv) beside the file; aggregate files of
+    // some earlier versions described them in comment lines instead.
+    let mut measures = None;
+    for name in ["measures.json", "measures.csv"] {
+        let path = args.dir.join(name);
+        match std::fs::read(&path) {
+            Ok(m) => {
+                measures = Some((path.display().to_string(), m));
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(input(format!("{}: {e}", path.display()))),
+        }
+    }
     let file = csv_path.display().to_string();
     // The server's own check, so a mistake is reported here before anything is sent.
-    let checked = rise_web::datasets::prepare("-", "-", &file, &csv, measures.as_deref())
-        .map_err(|e| input(e.message))?;
+    let checked = rise_web::datasets::prepare(
+        "-",
+        "-",
+        &file,
+        &csv,
+        measures.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+    )
+    .map_err(|e| input(e.message))?;
     if checked.unsuppressed && !args.allow_unsuppressed {
         return Err(input(format!(
             "{file}: the counts are not suppressed (rise analyze --no-suppression); re-run the analysis without it, or pass --allow-unsuppressed to share exact counts with the platform (only your organization will see them)"

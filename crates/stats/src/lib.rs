@@ -15,6 +15,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod comparison;
 pub mod dist;
 pub mod error;
 pub mod inequality;

@@ -45,7 +45,8 @@ pub struct Excess {
     pub best_rate: f64,
     /// Each group's excess events (0 for groups doing at least as well as the best).
     pub per_group: Vec<f64>,
-    /// The total, with a delta-method interval (lower limit not below 0).
+    /// The total, with a delta-method interval. The lower limit is not clamped at 0: whether
+    /// it falls below 0 is information, and a display may clamp it.
     pub total: Estimate,
 }
 
@@ -129,7 +130,7 @@ pub fn excess_events(
         best,
         best_rate: rb,
         per_group,
-        total: Estimate::new(total, (total - half).max(0.0), total + half),
+        total: Estimate::new(total, total - half, total + half),
     })
 }
 
@@ -221,7 +222,8 @@ pub fn homogeneity_test(groups: &[GroupCounts]) -> Option<(f64, f64, f64)> {
         .sum();
     let df = groups.len() as f64 - 1.0;
     let chi = ChiSquared::new(df).ok()?;
-    Some((stat, df, 1.0 - chi.cdf(stat)))
+    // The survival function keeps p-values far below 1e-16 (1 − cdf rounds them to 0).
+    Some((stat, df, chi.sf(stat)))
 }
 
 /// Benjamini–Hochberg adjusted p-values (q-values), in the input order: the false-discovery

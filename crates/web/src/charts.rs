@@ -1,13 +1,16 @@
 //! The platform's own SVG charts (the measure charts come from `rise_aggregate::chart`).
 //! Hand-written for the same reason: a few lines of accessible SVG, testable as text.
 
-use rise_aggregate::chart::esc;
+use rise_aggregate::chart::{esc, nice_scale};
 use std::fmt::Write;
 
 /// A step chart of a cumulative count by month (`YYYY-MM`, ascending), e.g. adopters.
 pub fn cumulative(id: &str, title: &str, points: &[(String, i64)]) -> String {
     let (w, h, left, bottom, top, right) = (640.0, 220.0, 44.0, 30.0, 16.0, 16.0);
-    let max = points.iter().map(|p| p.1).max().unwrap_or(0).max(1) as f64;
+    let (step, max) = nice_scale(
+        points.iter().map(|p| p.1).max().unwrap_or(0).max(1) as f64,
+        true,
+    );
     let n = points.len().max(2) as f64 - 1.0;
     let x = |i: usize| left + (w - left - right) * i as f64 / n;
     let y = |v: i64| top + (h - top - bottom) * (1.0 - v as f64 / max);
@@ -23,12 +26,13 @@ pub fn cumulative(id: &str, title: &str, points: &[(String, i64)]) -> String {
                 p.1, p.0
             )))
     );
-    for k in 0..=4 {
-        let v = (max * k as f64 / 4.0).round() as i64;
+    let ticks = (max / step).round() as i64;
+    for k in 0..=ticks {
+        let v = (step * k as f64).round() as i64;
         let yy = y(v);
         let _ = write!(
             s,
-            r##"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#e3e7ee"/><text x="{}" y="{:.1}" text-anchor="end" font-size="11" fill="#5b6575">{v}</text>"##,
+            r##"<line x1="{left}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#e3e7ee"/><text x="{}" y="{:.1}" text-anchor="end" font-size="13" fill="#5b6575">{v}</text>"##,
             w - right,
             left - 6.0,
             yy + 4.0
@@ -47,7 +51,7 @@ pub fn cumulative(id: &str, title: &str, points: &[(String, i64)]) -> String {
         if let Some((i, p)) = points.iter().enumerate().next_back() {
             let _ = write!(
                 s,
-                r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#1f6f8b"/><text x="{:.1}" y="{:.1}" text-anchor="{}" font-size="12" fill="#1d2733">{}</text>"##,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="4" fill="#1f6f8b"/><text x="{:.1}" y="{:.1}" text-anchor="{}" font-size="13" fill="#1d2733">{}</text>"##,
                 x(i),
                 y(p.1),
                 if i > 0 { x(i) - 8.0 } else { x(i) + 8.0 },
@@ -60,7 +64,7 @@ pub fn cumulative(id: &str, title: &str, points: &[(String, i64)]) -> String {
         for (i, p) in points.iter().enumerate().step_by(step) {
             let _ = write!(
                 s,
-                r##"<text x="{:.1}" y="{}" text-anchor="middle" font-size="11" fill="#5b6575">{}</text>"##,
+                r##"<text x="{:.1}" y="{}" text-anchor="middle" font-size="13" fill="#5b6575">{}</text>"##,
                 x(i),
                 h - 10.0,
                 esc(&p.0)

@@ -2,6 +2,7 @@
 //! anything is stored, and a stored data set as one viewer may see it.
 
 use crate::Shared;
+use rise_aggregate::export::read_measures;
 use rise_aggregate::inequity::{Inequity, inequities};
 use rise_aggregate::rows::{AggregateRow, MeasureInfo, measures_in, read_csv, says_unsuppressed};
 use rise_aggregate::suppress::suppress_rows;
@@ -27,14 +28,15 @@ fn refuse(field: &'static str, message: impl Into<String>) -> UploadError {
 }
 
 /// Checks an uploaded aggregate file (`csv`, named `file` in messages) and, when given, the
-/// `measures.json` of the same analysis; a file written by `rise analyze` describes its own
-/// measures, so `measures` may be left out. Nothing is stored here.
+/// measures of the same analysis (`(name, bytes)` of `measures.json` or `measures.csv`); an
+/// aggregate file of an older `rise analyze` describes its own measures in comment lines, so
+/// `measures` may then be left out. Nothing is stored here.
 pub fn prepare(
     label: &str,
     source: &str,
     file: &str,
     csv: &[u8],
-    measures: Option<&[u8]>,
+    measures: Option<(&str, &[u8])>,
 ) -> Result<NewDataset, UploadError> {
     let text = std::str::from_utf8(csv).map_err(|e| {
         refuse(
@@ -52,22 +54,22 @@ pub fn prepare(
         return Err(refuse("aggregates", format!("{file}: has no rows")));
     }
     let infos: Vec<MeasureInfo> = match measures {
-        Some(bytes) => serde_json::from_slice(bytes)
-            .map_err(|e| refuse("measures", format!("measures.json: {e}")))?,
+        Some((name, bytes)) => {
+            read_measures(bytes).map_err(|e| refuse("measures", format!("{name}: {e}")))?
+        }
         None => measures_in(&comments).map_err(|e| refuse("aggregates", format!("{file}: {e}")))?,
     };
     if infos.is_empty() {
         return Err(refuse(
             "measures",
             format!(
-                "{file} does not describe its measures: add measures.json from the same `rise analyze` folder"
+                "{file} does not describe its measures: add measures.json (or measures.csv) from the same `rise analyze` folder"
             ),
         ));
     }
-    let described_in = if measures.is_some() {
-        "measures.json".to_string()
-    } else {
-        file.to_string()
+    let described_in = match measures {
+        Some((name, _)) => name.to_string(),
+        None => file.to_string(),
     };
     let mut ids = std::collections::HashSet::new();
     for m in &infos {
@@ -107,7 +109,7 @@ pub fn prepare(
         return Err(refuse(
             "measures",
             format!(
-                "measure '{}' of {file} is not described in measures.json",
+                "measure '{}' of {file} is not described in {described_in}",
                 r.measure
             ),
         ));
@@ -123,6 +125,29 @@ pub fn prepare(
         rows,
         measures: infos,
     })
+}
+
+/// `rates.csv` of a data set as this viewer sees it: every group's rate and interval, its
+/// difference and ratio to the comparison group.
+pub fn rates_csv(view: &DatasetView) -> Vec<u8> {
+    let mut out = Vec::new();
+    let period = view.period.clone().unwrap_or_default();
+    // Writing into a Vec cannot fail.
+    let _ = rise_aggregate::export::rates_csv(
+        &mut out,
+        &view.rows,
+        &view.measures,
+        &view.inequities,
+        &period,
+    );
+    out
+}
+
+/// `inequities.csv` of a data set as this viewer sees it.
+pub fn inequities_csv(view: &DatasetView) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = rise_aggregate::export::inequities_csv(&mut out, &view.inequities);
+    out
 }
 
 /// A stored data set as one viewer sees it.
@@ -297,6 +322,37 @@ mod tests {
     }
 
     #[test]
+    fn a_plain_file_reads_with_measures_csv_or_json() {
+        let bare = format!("{HEADER}m,overall,All,2024,40,100,false\n");
+        let csv = b"id,title,steward,higher_is_better,description\nm,Screening,CMS130,true,\n";
+        let d = prepare(
+            "B",
+            "",
+            "agg.csv",
+            bare.as_bytes(),
+            Some(("measures.csv", csv)),
+        )
+        .unwrap();
+        assert_eq!(d.measures[0].title, "Screening");
+        let bad = b"id,title,steward,higher_is_better,description\nm,Screening,CMS130,often,\n";
+        let e = prepare(
+            "B",
+            "",
+            "agg.csv",
+            bare.as_bytes(),
+            Some(("measures.csv", bad)),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.field, e.message.as_str()),
+            (
+                "measures",
+                "measures.csv: line 2: higher_is_better: 'often' should be true or false"
+            )
+        );
+    }
+
+    #[test]
     fn refusals_name_the_file_line_and_field() {
         let e = prepare("B", "", "agg.csv", b"\xff\xfe", None).unwrap_err();
         assert_eq!(e.field, "aggregates");
@@ -315,7 +371,14 @@ mod tests {
         let bare = format!("{HEADER}m,overall,All,2024,40,100,false\n");
         let e = prepare("B", "", "agg.csv", bare.as_bytes(), None).unwrap_err();
         assert_eq!(e.field, "measures");
-        let e = prepare("B", "", "agg.csv", bare.as_bytes(), Some(b"[]x")).unwrap_err();
+        let e = prepare(
+            "B",
+            "",
+            "agg.csv",
+            bare.as_bytes(),
+            Some(("measures.json", b"[]x")),
+        )
+        .unwrap_err();
         assert!(e.message.starts_with("measures.json:"));
         let other = format!(
             "# {}\n{HEADER}z,overall,All,2024,40,100,false\n",
@@ -332,7 +395,14 @@ mod tests {
         assert_eq!(e.field, "measures");
         assert!(e.message.contains("described twice"), "{}", e.message);
         let nul = br#"[{"id":"m","title":"a\u0000b","steward":"","higher_is_better":true,"description":""}]"#;
-        let e = prepare("B", "", "agg.csv", bare.as_bytes(), Some(nul)).unwrap_err();
+        let e = prepare(
+            "B",
+            "",
+            "agg.csv",
+            bare.as_bytes(),
+            Some(("measures.json", nul)),
+        )
+        .unwrap_err();
         assert!(
             e.message
                 .starts_with("measures.json: measure 'm' holds a control"),

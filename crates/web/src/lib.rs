@@ -21,6 +21,7 @@ pub mod datasets;
 mod error;
 pub mod mailer;
 mod pages;
+pub mod tables;
 mod view;
 
 pub use error::AppError;

@@ -142,3 +142,32 @@ pub fn form_errors(
         .map(|e| (field(&e.field).to_string(), e.message))
         .collect()
 }
+
+/// A count as people read it, with thousands separators (`1,000,000`). Templates pass fields
+/// by reference and method results by value, so both are taken.
+pub fn n(x: impl Count) -> String {
+    x.count()
+        .map(rise_aggregate::numbers::thousands)
+        .unwrap_or_else(|| "—".into())
+}
+
+/// A whole number a page shows as a count.
+pub trait Count {
+    fn count(self) -> Option<u64>;
+}
+
+macro_rules! count_of {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn count(self) -> Option<u64> {
+                u64::try_from(self).ok()
+            }
+        }
+        impl Count for &$t {
+            fn count(self) -> Option<u64> {
+                u64::try_from(*self).ok()
+            }
+        }
+    )*};
+}
+count_of!(u64, i64, usize);

@@ -39,7 +39,7 @@ fn analyze_writes_suppressed_aggregates_inequities_and_a_report() {
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr.contains("Analysed 3000 patients"),
+        out.stderr.contains("Analysed 3,000 patients"),
         "{}",
         out.stderr
     );
@@ -48,6 +48,9 @@ fn analyze_writes_suppressed_aggregates_inequities_and_a_report() {
         "aggregates.parquet",
         "inequities.csv",
         "inequities.json",
+        "measures.csv",
+        "measures.json",
+        "rates.csv",
         "report.html",
     ] {
         assert!(out_dir.path().join(f).is_file(), "{f} missing");
@@ -62,10 +65,13 @@ fn analyze_writes_suppressed_aggregates_inequities_and_a_report() {
     let text = std::fs::read_to_string(out_dir.path().join("aggregates.csv")).unwrap();
     // The validator the coalition server uses: no visible count of 1–10.
     let (rows, comments) = rise_aggregate::rows::read_csv(&text).unwrap();
-    // No warning; only the measures' descriptions, one per built-in measure.
-    assert!(!rise_aggregate::rows::says_unsuppressed(&comments));
-    let described = rise_aggregate::rows::measures_in(&comments).unwrap();
-    assert_eq!(described.len(), comments.len());
+    // A plain CSV: the header comes first, the measures are described beside it.
+    assert!(text.starts_with("measure,dimension,subgroup,period,"));
+    assert!(comments.is_empty());
+    let described = rise_aggregate::export::read_measures(
+        &std::fs::read(out_dir.path().join("measures.csv")).unwrap(),
+    )
+    .unwrap();
     assert!(described.iter().any(|m| m.steward.contains("CMS165")));
     assert!(
         rows.iter().any(|r| r.suppressed),
@@ -298,12 +304,14 @@ fn repeated_patient_ids_are_a_counted_warning_or_stop_a_strict_run() {
     );
 }
 
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 8] = [
     "aggregates.csv",
     "aggregates.parquet",
     "inequities.csv",
     "inequities.json",
+    "measures.csv",
     "measures.json",
+    "rates.csv",
     "report.html",
 ];
 
@@ -397,4 +405,75 @@ fn leftovers_of_an_interrupted_run_are_removed() {
     want.extend([".notes".to_string(), "notes.partial".to_string()]);
     want.sort();
     assert_eq!(names, want);
+}
+
+/// Every CSV `rise analyze` writes opens with Python's `csv` module and with pandas, without
+/// options, with the columns an analyst expects and numbers that read as numbers.
+#[test]
+fn every_csv_opens_in_python_and_pandas_without_options() {
+    let python = match std::env::var("RISE_TEST_PYTHON") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            eprintln!("CSV import test skipped: set RISE_TEST_PYTHON (scripts/python-up does)");
+            return;
+        }
+    };
+    let data = tempfile::tempdir().unwrap();
+    generate(data.path(), "4000", "parquet");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = run(&[
+        "analyze",
+        data.path().to_str().unwrap(),
+        "--out",
+        out_dir.path().to_str().unwrap(),
+        "--period",
+        "2024",
+        "--quiet",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let script = r##"
+import csv, sys, pandas as pd
+d = sys.argv[1]
+want = {
+    "aggregates.csv": ["measure", "dimension", "subgroup", "period", "numerator", "denominator", "suppressed"],
+    "measures.csv": ["id", "title", "steward", "higher_is_better", "description"],
+    "rates.csv": ["measure", "dimension", "subgroup", "rate", "rate_lower", "rate_upper", "comparison_group",
+                  "difference", "difference_lower", "difference_upper", "ratio", "ratio_lower", "ratio_upper"],
+    "inequities.csv": ["rank", "headline", "measure", "dimension", "comparison_group", "worst_group",
+                       "gap_points", "gap_lower", "gap_upper", "p_value", "p_value_text", "q_value"],
+}
+for name, cols in want.items():
+    with open(f"{d}/{name}", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows, name
+    missing = [c for c in cols if c not in rows[0]]
+    assert not missing, (name, missing)
+    df = pd.read_csv(f"{d}/{name}")
+    assert len(df) == len(rows), (name, len(df), len(rows))
+    assert not any(str(c).startswith("#") for c in df.columns), name
+rates = pd.read_csv(f"{d}/rates.csv")
+for c in ["rate", "rate_lower", "rate_upper", "difference", "ratio"]:
+    assert pd.api.types.is_float_dtype(rates[c]), (c, rates[c].dtype)
+shown = rates[~rates["suppressed"] & (rates["dimension"] != "overall")]
+assert (shown["rate_lower"] <= shown["rate"]).all() and (shown["rate"] <= shown["rate_upper"]).all()
+ineq = pd.read_csv(f"{d}/inequities.csv")
+assert pd.api.types.is_float_dtype(ineq["p_value"]), ineq["p_value"].dtype
+assert ineq["headline"].dtype == bool, ineq["headline"].dtype
+assert set(ineq["p_value_text"].dropna()) - {"< 0.001"} <= {f"{p:.3f}" for p in ineq["p_value"].dropna()}
+agg = pd.read_csv(f"{d}/aggregates.csv")
+assert pd.api.types.is_numeric_dtype(agg["denominator"]), agg["denominator"].dtype
+print("ok", len(agg), len(rates), len(ineq))
+"##;
+    let res = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(script)
+        .arg(out_dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success() && stdout.starts_with("ok"),
+        "{stdout}{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
 }

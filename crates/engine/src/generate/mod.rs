@@ -60,7 +60,9 @@ pub struct Planted {
     /// Change in the probability of meeting the measure (negative: fewer meet it); for
     /// lower-is-better measures a positive effect is the harm.
     pub effect: f64,
-    /// Other dimensions in which the same people form a group, where the gap also shows.
+    /// Other dimensions where the gap also shows: those in which the same people form a
+    /// group (`race` beside `race_ethnicity`), and those the group is concentrated in
+    /// (Medicaid among the young, since payer is drawn by age).
     pub also_visible_in: Vec<String>,
 }
 
@@ -100,7 +102,14 @@ pub fn planted() -> Vec<Planted> {
             &[],
         ),
         p("breast_screening", "income_quintile", "1", -0.25, &[]),
-        p("hba1c_poor_control", "payer", "Medicaid", 0.30, &[]),
+        // Payer is drawn by age (Medicare from 65), so the Medicaid gap also shows by age band.
+        p(
+            "hba1c_poor_control",
+            "payer",
+            "Medicaid",
+            0.30,
+            &["age_band"],
+        ),
         p(
             "flu_immunization",
             "race_ethnicity",
@@ -237,7 +246,17 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
         ],
     );
     let age: i64 = rng.random_range(lo..=hi);
-    let birth = end - Duration::days(age * 365 + rng.random_range(0..365));
+    // A birthday that makes the patient exactly `age` on the period's last day, in calendar
+    // years: `age × 365` days drifted by the leap days, so a patient drawn at 65 (Medicare,
+    // no cervical screening) could be 64 when measured, and planted a gap that was not there.
+    let latest = end
+        .checked_sub_months(chrono::Months::new(12 * age as u32))
+        .unwrap_or(end);
+    let earliest = end
+        .checked_sub_months(chrono::Months::new(12 * (age as u32 + 1)))
+        .map_or(latest, |d| d + Duration::days(1));
+    let span = (latest - earliest).num_days().max(0);
+    let birth = earliest + Duration::days(rng.random_range(0..=span));
     let language = *pick(
         rng,
         &[

@@ -11,3 +11,4 @@ mod phe_mean;
 mod phe_per_group;
 mod phe_sii;
 mod properties;
+mod two_group;

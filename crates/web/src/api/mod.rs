@@ -12,6 +12,7 @@ mod openapi;
 
 use crate::Shared;
 use crate::auth::no_store;
+use crate::tables::Format;
 use axum::Json;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
@@ -359,9 +360,17 @@ async fn org(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Valu
     Ok(Json(json!({ "organization": org, "adoption": status })))
 }
 
-async fn commitments(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn commitments(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     let (_, org_id) = caller.member()?;
-    Ok(Json(json!(state.store.commitments(org_id).await?)))
+    Ok(table(
+        format,
+        "commitments.csv",
+        json!(state.store.commitments(org_id).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -416,9 +425,17 @@ async fn update_commitment(
     Ok(Json(json!(c)))
 }
 
-async fn datasets(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn datasets(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     let (_, org_id) = caller.member()?;
-    Ok(Json(json!(state.store.datasets(org_id).await?)))
+    Ok(table(
+        format,
+        "datasets.csv",
+        json!(state.store.datasets(org_id).await?),
+    ))
 }
 
 /// What `rise upload` sends: the aggregate file as written, and what its measures are.
@@ -430,9 +447,12 @@ struct UploadBody {
     /// `aggregates.csv` as `rise analyze` wrote it.
     aggregates_csv: String,
     /// Every measure of the file (`measures.json` of the analysis folder); may be left out when
-    /// the file describes its own measures, as `rise analyze` writes it.
+    /// `measures_csv` is given or the file describes its own measures (older `rise analyze`).
     #[serde(default)]
     measures: Option<Vec<MeasureInfo>>,
+    /// `measures.csv` of the analysis folder, instead of `measures`.
+    #[serde(default)]
+    measures_csv: Option<String>,
 }
 
 async fn upload(
@@ -457,7 +477,11 @@ async fn upload(
         source,
         "aggregates.csv",
         b.aggregates_csv.as_bytes(),
-        measures.as_deref(),
+        match (&measures, &b.measures_csv) {
+            (Some(json), _) => Some(("measures", json.as_slice())),
+            (None, Some(csv)) => Some(("measures_csv", csv.as_bytes())),
+            (None, None) => None,
+        },
     )
     .map_err(|e| {
         let field = if e.field == "aggregates" {
@@ -478,15 +502,26 @@ async fn dataset(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+    format: Format,
+) -> ApiResult<Response> {
     let (_, org_id) = caller.member()?;
     let view = crate::datasets::load(&state, org_id, id, false).await?;
-    Ok(Json(json!(view.as_ref())))
+    if format.csv {
+        return Ok(crate::tables::download(
+            "rates.csv",
+            crate::datasets::rates_csv(&view),
+        ));
+    }
+    Ok(Json(json!(view.as_ref())).into_response())
 }
 
-async fn plans(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn plans(State(state): State<Shared>, caller: Caller, format: Format) -> ApiResult<Response> {
     let (_, org_id) = caller.member()?;
-    Ok(Json(json!(state.store.plans(org_id).await?)))
+    Ok(table(
+        format,
+        "plans.csv",
+        json!(state.store.plans(org_id).await?),
+    ))
 }
 
 async fn create_plan(
@@ -536,13 +571,17 @@ async fn update_plan(
 
 // --- coalition staff -----------------------------------------------------------------------
 
-async fn applications(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn applications(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     caller.staff()?;
     let pending = state
         .store
         .organizations(Some(rise_store::model::OrgStatus::Applied))
         .await?;
-    Ok(Json(json!(pending)))
+    Ok(table(format, "applications.csv", json!(pending)))
 }
 
 #[derive(Deserialize)]
@@ -574,7 +613,11 @@ async fn decide(
 }
 
 /// Every member's adoption status and commitments (no counts of any data set).
-async fn members(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn members(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     caller.staff()?;
     let mut out = Vec::new();
     for a in state.store.adoption().await? {
@@ -586,7 +629,7 @@ async fn members(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<
             "datasets": datasets,
         }));
     }
-    Ok(Json(json!(out)))
+    Ok(table(format, "members.csv", json!(out)))
 }
 
 /// A member's data set as staff may see it: suppressed, whatever the member uploaded.
@@ -594,10 +637,17 @@ async fn member_dataset(
     State(state): State<Shared>,
     caller: Caller,
     Path((org_id, id)): Path<(i64, i64)>,
-) -> ApiResult<Json<Value>> {
+    format: Format,
+) -> ApiResult<Response> {
     caller.staff()?;
     let view = crate::datasets::load(&state, org_id, id, true).await?;
-    Ok(Json(json!(view.as_ref())))
+    if format.csv {
+        return Ok(crate::tables::download(
+            "rates.csv",
+            crate::datasets::rates_csv(&view),
+        ));
+    }
+    Ok(Json(json!(view.as_ref())).into_response())
 }
 
 #[derive(Deserialize)]
@@ -620,9 +670,17 @@ async fn create_token(
 }
 
 /// The caller's API tokens: label, when made, last used, revoked (never the secrets).
-async fn tokens(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn tokens(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     let user = caller.user()?;
-    Ok(Json(json!(state.store.api_tokens(user).await?)))
+    Ok(table(
+        format,
+        "tokens.csv",
+        json!(state.store.api_tokens(user).await?),
+    ))
 }
 
 /// Revokes one of the caller's tokens (it may be the one making the request).
@@ -637,9 +695,17 @@ async fn revoke_token(
 }
 
 /// The accounts of the caller's organization.
-async fn people(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn people(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     let (_, org_id) = caller.member()?;
-    Ok(Json(json!(state.store.users_of(org_id).await?)))
+    Ok(table(
+        format,
+        "people.csv",
+        json!(state.store.users_of(org_id).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -734,9 +800,17 @@ async fn publish_framework(
 
 /// What the platform has written to people outside it, newest first, and whether it was
 /// delivered (coalition admins); never a message's body.
-async fn outbox(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn outbox(
+    State(state): State<Shared>,
+    caller: Caller,
+    format: Format,
+) -> ApiResult<Response> {
     caller.admin()?;
-    Ok(Json(json!(state.store.outbox(200).await?)))
+    Ok(table(
+        format,
+        "outbox.csv",
+        json!(state.store.outbox(200).await?),
+    ))
 }
 
 /// Queues a message again; an invitation gets a fresh link (coalition admins).
@@ -755,9 +829,21 @@ async fn resend(
 }
 
 /// The latest 200 writes (coalition admins).
-async fn audit(State(state): State<Shared>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn audit(State(state): State<Shared>, caller: Caller, format: Format) -> ApiResult<Response> {
     caller.admin()?;
-    Ok(Json(json!(state.store.audit_log(None, 200).await?)))
+    Ok(table(
+        format,
+        "audit.csv",
+        json!(state.store.audit_log(None, 200).await?),
+    ))
+}
+
+/// A list as JSON, or as CSV when the caller asked for it (`?format=csv`, `Accept: text/csv`).
+fn table(format: Format, file: &str, value: Value) -> Response {
+    match (&value, format.csv) {
+        (Value::Array(rows), true) => crate::tables::rows(file, rows),
+        _ => Json(value).into_response(),
+    }
 }
 
 /// `GET /openapi.json`.

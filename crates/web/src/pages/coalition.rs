@@ -4,11 +4,12 @@ use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::pages::CsrfOnly;
 use crate::pages::public::{GroupRow, adoption_or_empty, groups};
+use crate::tables::{self, Format};
 use crate::view::{Chrome, form_errors, render};
 use crate::{Shared, charts};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::{Html, Redirect, Response};
@@ -41,6 +42,94 @@ struct CoalitionHome {
     by_region: Vec<GroupRow>,
     rows: Vec<MemberRow>,
     popular: Vec<(String, i64)>,
+    query: String,
+    sort: String,
+    sort_links: Vec<SortLink>,
+    csv_href: String,
+}
+
+/// A sortable column heading of the members table.
+pub struct SortLink {
+    pub label: &'static str,
+    pub href: String,
+    pub active: bool,
+    pub arrow: &'static str,
+    pub aria: &'static str,
+}
+
+/// `?q=` (search) and `?sort=` (a column; `-column` for descending) of the members table.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MemberQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub sort: String,
+}
+
+/// The members table's columns: key, heading.
+const MEMBER_COLUMNS: [(&str, &str); 7] = [
+    ("name", "Organization"),
+    ("kind", "Type"),
+    ("state", "State"),
+    ("categories", "Categories committed"),
+    ("dataset", "Data set"),
+    ("plan", "Plan"),
+    ("adopted", "Adopted"),
+];
+
+/// The rows that match `q` (in name, type or state, any case), sorted as `sort` says.
+fn select_members(mut rows: Vec<MemberRow>, q: &str, sort: &str) -> Vec<MemberRow> {
+    let needle = q.trim().to_lowercase();
+    if !needle.is_empty() {
+        rows.retain(|r| {
+            [&r.name, &r.kind, &r.state]
+                .iter()
+                .any(|f| f.to_lowercase().contains(&needle))
+        });
+    }
+    let (key, descending) = match sort.strip_prefix('-') {
+        Some(k) => (k, true),
+        None => (sort, false),
+    };
+    rows.sort_by(|a, b| {
+        let o = match key {
+            "kind" => a.kind.cmp(&b.kind),
+            "state" => a.state.cmp(&b.state),
+            "categories" => a.categories.cmp(&b.categories),
+            "dataset" => a.dataset.cmp(&b.dataset),
+            "plan" => a.plan.cmp(&b.plan),
+            "adopted" => a.adopted.cmp(&b.adopted),
+            _ => std::cmp::Ordering::Equal,
+        };
+        let o = o.then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        if descending { o.reverse() } else { o }
+    });
+    rows
+}
+
+fn sort_links(q: &str, sort: &str) -> Vec<SortLink> {
+    MEMBER_COLUMNS
+        .iter()
+        .map(|(key, label)| {
+            let asc = sort == *key || (sort.is_empty() && *key == "name");
+            let desc = sort.strip_prefix('-') == Some(key);
+            let next = if asc {
+                format!("-{key}")
+            } else {
+                key.to_string()
+            };
+            SortLink {
+                label,
+                href: format!(
+                    "/coalition?q={}&sort={next}#members",
+                    crate::error::encode(q)
+                ),
+                active: asc || desc,
+                arrow: if desc { "▼" } else { "▲" },
+                aria: if desc { "descending" } else { "ascending" },
+            }
+        })
+        .collect()
 }
 
 fn member_row(a: &AdoptionStatus) -> MemberRow {
@@ -64,9 +153,28 @@ fn member_row(a: &AdoptionStatus) -> MemberRow {
     }
 }
 
-pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+pub async fn home(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(query): Query<MemberQuery>,
+    format: Format,
+) -> Result<Response, AppError> {
     viewer.staff()?;
     let all = adoption_or_empty(&state).await?;
+    let rows = select_members(all.iter().map(member_row).collect(), &query.q, &query.sort);
+    if format.csv {
+        let table: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id, "name": r.name, "type": r.kind, "state": r.state,
+                    "categories_committed": r.categories, "dataset": r.dataset,
+                    "plan": r.plan, "adopted": r.adopted,
+                })
+            })
+            .collect();
+        return Ok(tables::rows("members.csv", &table));
+    }
     let adopted: Vec<String> = all.iter().filter_map(|a| a.adopted_at.clone()).collect();
     let pending = state
         .store
@@ -101,9 +209,18 @@ pub async fn home(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         by_kind: groups(&all, |a| a.organization.kind.label().to_string()),
         by_state: groups(&all, |a| a.organization.state.clone()),
         by_region: groups(&all, |a| a.organization.region.clone()),
-        rows: all.iter().map(member_row).collect(),
+        rows,
         popular,
+        sort_links: sort_links(&query.q, &query.sort),
+        csv_href: format!(
+            "/coalition?format=csv&q={}&sort={}",
+            crate::error::encode(&query.q),
+            crate::error::encode(&query.sort)
+        ),
+        query: query.q,
+        sort: query.sort,
     })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Template)]
@@ -305,16 +422,107 @@ pub async fn resend(
 #[template(path = "coalition_audit.html")]
 struct AuditPage {
     chrome: Chrome,
-    entries: Vec<AuditEntry>,
+    entries: Vec<AuditRow>,
+}
+
+/// An audit entry with the record it touched named, not numbered.
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub record: String,
+}
+
+/// "Dataset “Baseline 2024” of Riverside Health": the record's own name (from the state
+/// written), and its organization's.
+fn record_name(e: &AuditEntry, orgs: &std::collections::HashMap<i64, String>) -> String {
+    let kind = e.entity.replace('_', " ");
+    let state: Option<serde_json::Value> = e
+        .after
+        .as_deref()
+        .or(e.before.as_deref())
+        .and_then(|t| serde_json::from_str(t).ok());
+    let field = |k: &str| {
+        state
+            .as_ref()
+            .and_then(|v| v.get(k))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let id: Option<i64> = e.entity_id.parse().ok();
+    if e.entity == "framework" {
+        return format!("Framework version {}", e.entity_id);
+    }
+    if e.entity == "organization"
+        && let Some(name) = id
+            .and_then(|i| orgs.get(&i))
+            .cloned()
+            .or_else(|| field("name"))
+    {
+        return format!("Organization “{name}”");
+    }
+    let own = ["name", "label", "title", "email", "action", "measure"]
+        .iter()
+        .find_map(|k| field(k));
+    let org = state
+        .as_ref()
+        .and_then(|v| v.get("organization_id"))
+        .and_then(|v| v.as_i64())
+        .and_then(|i| orgs.get(&i));
+    let mut out = match own {
+        Some(n) => format!("{kind} “{n}”"),
+        None => format!("{kind} {}", e.entity_id),
+    };
+    if let Some(o) = org {
+        out.push_str(&format!(" of {o}"));
+    }
+    let mut c = out.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or(out)
 }
 
 /// `GET /coalition/audit`: the latest writes, for admins.
-pub async fn audit(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+pub async fn audit(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    format: Format,
+) -> Result<Response, AppError> {
     viewer.admin()?;
+    let orgs: std::collections::HashMap<i64, String> = state
+        .store
+        .organizations(None)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    let entries: Vec<AuditRow> = state
+        .store
+        .audit_log(None, 200)
+        .await?
+        .into_iter()
+        .map(|entry| AuditRow {
+            record: record_name(&entry, &orgs),
+            entry,
+        })
+        .collect();
+    if format.csv {
+        let table: Vec<serde_json::Value> = entries
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.entry.id, "at": r.entry.at, "who": r.entry.actor,
+                    "action": r.entry.action, "record": r.record,
+                    "entity": r.entry.entity, "entity_id": r.entry.entity_id,
+                    "before": r.entry.before, "after": r.entry.after,
+                })
+            })
+            .collect();
+        return Ok(tables::rows("audit.csv", &table));
+    }
     render(&AuditPage {
         chrome: Chrome::new(&viewer, "Audit log"),
-        entries: state.store.audit_log(None, 200).await?,
+        entries,
     })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Template)]

@@ -6,12 +6,14 @@ use crate::Shared;
 use crate::auth::Viewer;
 use crate::datasets::{DatasetView, UploadError, load, prepare};
 use crate::error::AppError;
+use crate::tables::{self, Format};
 use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use rise_aggregate::report::{Findings, findings};
+use rise_aggregate::inequity::dimension_label;
+use rise_aggregate::report::{COMPARISON_EXPLAINED, Findings, findings};
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization};
 use std::sync::Arc;
@@ -96,13 +98,15 @@ async fn read_form(mut m: Multipart) -> Result<UploadForm, UploadError> {
 struct Picked<'a> {
     name: &'a str,
     csv: &'a [u8],
-    measures: Option<&'a [u8]>,
+    measures: Option<(&'a str, &'a [u8])>,
 }
 
 fn pick(files: &[(String, Vec<u8>)]) -> Result<Picked<'_>, UploadError> {
+    // The other files of an analysis folder are not aggregate files.
     let csvs: Vec<&(String, Vec<u8>)> = files
         .iter()
         .filter(|(n, _)| n.to_ascii_lowercase().ends_with(".csv"))
+        .filter(|(n, _)| !matches!(n.as_str(), "measures.csv" | "rates.csv" | "inequities.csv"))
         .collect();
     let aggregates = files
         .iter()
@@ -122,7 +126,8 @@ fn pick(files: &[(String, Vec<u8>)]) -> Result<Picked<'_>, UploadError> {
     let measures = files
         .iter()
         .find(|(n, _)| n == "measures.json")
-        .map(|(_, b)| b.as_slice());
+        .or_else(|| files.iter().find(|(n, _)| n == "measures.csv"))
+        .map(|(n, b)| (n.as_str(), b.as_slice()));
     Ok(Picked {
         name: &aggregates.0,
         csv: &aggregates.1,
@@ -192,6 +197,8 @@ async fn refused(
 /// One inequity worth a plan, as a link.
 pub struct PlanLink {
     pub sentence: String,
+    /// The dimensions that show the same gap, shown under it.
+    pub also: String,
     pub dimension: String,
     pub href: String,
 }
@@ -207,6 +214,7 @@ struct DatasetPage {
     /// (none for staff).
     plan_links: Vec<PlanLink>,
     staff: bool,
+    comparison_explained: &'static str,
 }
 
 fn dataset_page(
@@ -228,11 +236,17 @@ fn dataset_page(
     let plan_links = view
         .inequities
         .iter()
-        .filter(|q| q.significant() && !q.dimension.contains('*'))
+        .filter(|q| q.headline)
         .take(5)
         .map(|q| PlanLink {
             sentence: q.sentence(),
-            dimension: q.dimension.replace('_', " "),
+            also: q
+                .also_in
+                .iter()
+                .map(|d| dimension_label(d))
+                .collect::<Vec<_>>()
+                .join(", "),
+            dimension: dimension_label(&q.dimension),
             href: format!(
                 "/org/plans/new?dataset={}&inequity={}",
                 view.dataset.id,
@@ -247,6 +261,7 @@ fn dataset_page(
         plan_links: if staff { Vec::new() } else { plan_links },
         view,
         staff,
+        comparison_explained: COMPARISON_EXPLAINED,
     }
 }
 
@@ -255,11 +270,24 @@ pub async fn show(
     State(state): State<Shared>,
     viewer: Viewer,
     Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
+    format: Format,
+) -> Result<Response, AppError> {
     let (_, org_id) = viewer.member()?;
     let view = load(&state, org_id, id, false).await?;
+    if format.csv {
+        return Ok(download(&view, format));
+    }
     let org = state.store.organization(org_id).await?;
-    render(&dataset_page(&viewer, org, view, false))
+    render(&dataset_page(&viewer, org, view, false)).map(IntoResponse::into_response)
+}
+
+/// A data set's tables as CSV, as this viewer sees them.
+fn download(view: &DatasetView, format: Format) -> Response {
+    if format.inequities {
+        tables::download("inequities.csv", crate::datasets::inequities_csv(view))
+    } else {
+        tables::download("rates.csv", crate::datasets::rates_csv(view))
+    }
 }
 
 /// `GET /coalition/members/{org}/datasets/{id}`: a member's data set as staff may see it,
@@ -268,11 +296,15 @@ pub async fn show_to_staff(
     State(state): State<Shared>,
     viewer: Viewer,
     Path((org_id, id)): Path<(i64, i64)>,
-) -> Result<Html<String>, AppError> {
+    format: Format,
+) -> Result<Response, AppError> {
     viewer.staff()?;
     let view = load(&state, org_id, id, true).await?;
+    if format.csv {
+        return Ok(download(&view, format));
+    }
     let org = state.store.organization(org_id).await?;
-    render(&dataset_page(&viewer, org, view, true))
+    render(&dataset_page(&viewer, org, view, true)).map(IntoResponse::into_response)
 }
 
 #[cfg(test)]
@@ -293,7 +325,24 @@ mod tests {
             (p.name, p.csv),
             ("aggregates.csv", b"aggregates.csv".as_slice())
         );
-        assert_eq!(p.measures, Some(b"measures.json".as_slice()));
+        assert_eq!(
+            p.measures,
+            Some(("measures.json", b"measures.json".as_slice()))
+        );
+        // A folder of this version: aggregates.csv, measures.csv, rates.csv, inequities.csv.
+        let folder = [
+            f("rates.csv"),
+            f("measures.csv"),
+            f("inequities.csv"),
+            f("aggregates.csv"),
+        ];
+        let p = pick(&folder).unwrap();
+        assert_eq!(p.name, "aggregates.csv");
+        assert_eq!(p.measures.map(|m| m.0), Some("measures.csv"));
+        // Renamed aggregates beside measures.csv are still found.
+        let renamed = [f("alpha.csv"), f("measures.csv")];
+        let p = pick(&renamed).unwrap();
+        assert_eq!(p.name, "alpha.csv");
         // A renamed aggregate file on its own is taken as it is.
         let one = [f("alpha-2024.csv")];
         let p = pick(&one).unwrap();

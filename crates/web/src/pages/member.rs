@@ -42,6 +42,9 @@ pub struct OrgPage {
     org: Organization,
     categories: Vec<CategoryProgress>,
     committed_categories: usize,
+    /// Commitments marked done, of all the organization's commitments.
+    done_actions: usize,
+    total_actions: usize,
     datasets: usize,
     plans: usize,
     adopted_at: Option<String>,
@@ -84,6 +87,11 @@ async fn org_page(state: &Shared, org_id: i64) -> Result<OrgPage, AppError> {
         .find(|a| a.organization.id == org_id)
         .and_then(|a| a.adopted_at.clone());
     Ok(OrgPage {
+        done_actions: commitments
+            .iter()
+            .filter(|c| c.status == CommitmentStatus::Done)
+            .count(),
+        total_actions: commitments.len(),
         committed_categories: categories
             .iter()
             .filter(|c| !c.commitments.is_empty())
@@ -128,6 +136,11 @@ pub async fn commit(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (session, org) = viewer.member()?;
+    if f.action.trim().is_empty() {
+        return Err(AppError::Conflict(
+            "Choose the action to commit to, then press Commit.".into(),
+        ));
+    }
     let c = state
         .store
         .commit(org, &f.action, &Actor::user(&session.user))

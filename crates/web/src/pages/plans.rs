@@ -13,7 +13,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rise_aggregate::chart::{Bar, rate_chart};
-use rise_aggregate::inequity::{Inequity, label};
+use rise_aggregate::inequity::{Inequity, dimension_label, label};
+use rise_aggregate::numbers::digits_for;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization, Plan, PlanInput, PlanStatus};
 
@@ -133,26 +134,29 @@ impl NewPlanPage {
 }
 
 /// The inequities a plan can aim at: each measure × single dimension of the data set's whole
-/// period, worst-off group against the benchmark, those distinguishable from chance first.
+/// period, worst-off group against the comparison group, the headline findings first (the
+/// list is ranked so), the others saying why they are not headlines.
 fn choices(view: &DatasetView, selected: &str) -> Vec<Choice> {
     view.inequities
         .iter()
         .filter(|q| !q.dimension.contains('*') && q.worst != q.best)
         .map(|q| {
             let key = inequity_key(q);
+            let d = digits_for(q.worst_rate, q.best_rate);
+            let note = match (&q.shown_under, q.headline) {
+                (_, true) => String::new(),
+                (Some(under), false) => format!(" (the same gap as by {})", dimension_label(under)),
+                (None, false) => " (not distinguishable from chance)".to_string(),
+            };
             Choice {
                 text: format!(
-                    "{}: {} {:.1}% vs {} {:.1}%{}",
+                    "{} by {}: {} {:.d$}% vs {} {:.d$}% (comparison group){note}",
                     q.title,
+                    dimension_label(&q.dimension),
                     label(&q.dimension, &q.worst),
                     q.worst_rate,
                     label(&q.dimension, &q.best),
                     q.best_rate,
-                    if q.significant() {
-                        ""
-                    } else {
-                        " (not distinguishable from chance)"
-                    }
                 ),
                 selected: key == selected,
                 key,
@@ -343,7 +347,7 @@ pub async fn show(
                 .collect();
             rate_chart(
                 "plan",
-                &format!("{} by {}", q.title, q.dimension.replace('_', " ")),
+                &format!("{} by {}", q.title, dimension_label(&q.dimension)),
                 &bars,
                 Some((plan.target_rate * 100.0, "target")),
             )

@@ -331,5 +331,10 @@ fn admins_edit_the_framework_as_new_versions() {
     );
     assert_eq!(now.actions.len(), fw.actions.len());
     let audit = admin.get("/coalition/audit").text().unwrap();
-    assert!(audit.contains("publish") && audit.contains("framework 2"));
+    assert!(audit.contains("publish") && audit.contains("Framework version 2"));
+    // Records are named, not numbered, and the log downloads as CSV.
+    assert!(!audit.contains("organization 1<"));
+    let csv = admin.get("/coalition/audit?format=csv").text().unwrap();
+    assert!(csv.starts_with("id,"), "{}", &csv[..csv.len().min(200)]);
+    assert!(csv.contains("Framework version 2"));
 }
