@@ -29,7 +29,7 @@ pub struct Bar {
 /// Width of every rate chart. All are drawn at one width, so their text is one size across
 /// cards, and narrow enough (with each label above its row) to stay legible when a phone
 /// scales it to a 390 px screen.
-pub const WIDTH: f64 = 440.0;
+pub const WIDTH: f64 = 400.0;
 
 /// A horizontal dot-and-interval chart of rates (percent) by group, with an optional
 /// reference line (e.g. the overall rate). Each group's label sits above its interval. A
@@ -37,11 +37,14 @@ pub const WIDTH: f64 = 440.0;
 /// furthest behind (`warn`).
 /// `id` must be unique on the page (it names the title and description for screen readers).
 pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &str)>) -> String {
-    let (left, right) = (8.0, 52.0);
+    let (left, right) = (14.0, 52.0);
     let plot_w = WIDTH - left - right;
     let row_h = 40.0;
     let legend = bars.iter().any(|b| b.highlight) || bars.iter().any(|b| b.warn);
-    let top = if legend { 50.0 } else { 30.0 };
+    // A long title takes two lines rather than being cut.
+    let lines = wrap(title, 46);
+    let title_h = 18.0 * lines.len() as f64;
+    let top = title_h + if legend { 32.0 } else { 12.0 };
     let height = top + row_h * bars.len() as f64 + 30.0;
     let max = bars
         .iter()
@@ -73,13 +76,18 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
     );
     // Presentation attributes, not a <style> element: the platform's content-security policy
     // allows no inline style, and the chart must look the same there and in the report.
-    let _ = write!(
-        s,
-        r##"<text x="{left}" y="16" font-size="14" font-weight="600">{t}</text>"##,
-        t = esc(&truncate(title, 52))
-    );
+    for (i, line) in lines.iter().enumerate() {
+        let _ = write!(
+            s,
+            r##"<text x="{x}" y="{y}" font-size="14" font-weight="600">{t}</text>"##,
+            x = left - 6.0,
+            y = 15.0 + 18.0 * i as f64,
+            t = esc(line)
+        );
+    }
+    let legend_y = title_h + 12.0;
     if legend {
-        let mut lx = left;
+        let mut lx = left - 6.0;
         for (shown, colour, text) in [
             (
                 bars.iter().any(|b| b.highlight),
@@ -91,9 +99,10 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
             if shown {
                 let _ = write!(
                     s,
-                    r##"<circle cx="{cx}" cy="34" r="5" fill="{colour}"/><text x="{tx}" y="38.5" font-size="13" fill="#52606d">{text}</text>"##,
+                    r##"<circle cx="{cx}" cy="{legend_y}" r="5" fill="{colour}"/><text x="{tx}" y="{ty}" font-size="13" fill="#52606d">{text}</text>"##,
                     cx = lx + 5.0,
-                    tx = lx + 14.0
+                    tx = lx + 14.0,
+                    ty = legend_y + 4.5
                 );
                 lx += 14.0 + text.len() as f64 * 7.0 + 18.0;
             }
@@ -148,12 +157,36 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
             s,
             r##"<text x="{tx:.1}" y="{ty}" text-anchor="end" font-size="13" fill="#52606d">┆ {l} {r:.1}%</text>"##,
             tx = WIDTH - 4.0,
-            ty = if legend { 38.5 } else { 16.0 },
+            ty = if legend { legend_y + 4.5 } else { title_h + 4.0 },
             l = esc(label)
         );
     }
     s.push_str("</svg>");
     s
+}
+
+/// Splits `s` into lines of at most about `n` characters at spaces (two lines at most; the
+/// rest is cut with an ellipsis).
+fn wrap(s: &str, n: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![String::new()];
+    for word in s.split_whitespace() {
+        let last = lines.last_mut().map_or(0, |l| l.chars().count());
+        if last > 0 && last + 1 + word.chars().count() > n {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    if lines.len() > 2 {
+        let rest = lines[1..].join(" ");
+        lines.truncate(1);
+        lines.push(truncate(&rest, n));
+    }
+    lines
 }
 
 fn truncate(s: &str, n: usize) -> String {
@@ -250,7 +283,12 @@ mod tests {
             label: "American Indian or Alaska Native".into(),
             ..bars[0].clone()
         }];
-        assert!(rate_chart("c2", "t", &long, None).contains("viewBox=\"0 0 440 "));
+        assert!(rate_chart("c2", "t", &long, None).contains("viewBox=\"0 0 400 "));
+        // A long title wraps instead of being cut.
+        let t = "Blood pressure controlled (<140/90) by race and ethnicity";
+        let svg2 = rate_chart("c3", t, &bars, None);
+        assert!(svg2.contains(">Blood pressure controlled (&lt;140/90) by race</text>"), "{svg2}");
+        assert!(svg2.contains(">and ethnicity</text>"));
         assert!(svg.contains("comparison group") && svg.contains("furthest behind"));
         // Round ticks: 0/10/20/30/40/50 for an upper limit of 45 %.
         for t in ["0%", "10%", "20%", "30%", "40%", "50%"] {
