@@ -157,7 +157,11 @@ pub fn rate_chart(id: &str, title: &str, bars: &[Bar], reference: Option<(f64, &
             s,
             r##"<text x="{tx:.1}" y="{ty}" text-anchor="end" font-size="13" fill="#52606d">┆ {l} {r:.1}%</text>"##,
             tx = WIDTH - 4.0,
-            ty = if legend { legend_y + 4.5 } else { title_h + 4.0 },
+            ty = if legend {
+                legend_y + 4.5
+            } else {
+                title_h + 4.0
+            },
             l = esc(label)
         );
     }
@@ -287,7 +291,10 @@ mod tests {
         // A long title wraps instead of being cut.
         let t = "Blood pressure controlled (<140/90) by race and ethnicity";
         let svg2 = rate_chart("c3", t, &bars, None);
-        assert!(svg2.contains(">Blood pressure controlled (&lt;140/90) by race</text>"), "{svg2}");
+        assert!(
+            svg2.contains(">Blood pressure controlled (&lt;140/90) by race</text>"),
+            "{svg2}"
+        );
         assert!(svg2.contains(">and ethnicity</text>"));
         assert!(svg.contains("comparison group") && svg.contains("furthest behind"));
         // Round ticks: 0/10/20/30/40/50 for an upper limit of 45 %.

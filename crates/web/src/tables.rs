@@ -124,6 +124,15 @@ pub fn download(file: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// Records (anything the API returns as a list) as a CSV download.
+pub fn records<T: serde::Serialize>(file: &str, items: &[T]) -> Response {
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|i| serde_json::to_value(i).unwrap_or(Value::Null))
+        .collect();
+    self::rows(file, &rows)
+}
+
 /// A list of JSON rows as a CSV download.
 pub fn rows(file: &str, rows: &[Value]) -> Response {
     match to_csv(rows) {

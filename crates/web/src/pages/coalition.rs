@@ -235,9 +235,13 @@ struct Applications {
 pub async fn applications(
     State(state): State<Shared>,
     viewer: Viewer,
-) -> Result<Html<String>, AppError> {
+    format: Format,
+) -> Result<Response, AppError> {
     let session = viewer.staff()?;
     let all = state.store.organizations(None).await?;
+    if format.csv {
+        return Ok(tables::records("applications.csv", &all));
+    }
     let (pending, mut decided): (Vec<_>, Vec<_>) = all
         .into_iter()
         .partition(|o| o.status == OrgStatus::Applied);
@@ -249,6 +253,7 @@ pub async fn applications(
         decided,
         can_decide: session.user.role == rise_store::model::Role::CoalitionAdmin,
     })
+    .map(IntoResponse::into_response)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -395,13 +400,22 @@ struct OutboxPage {
 /// `GET /coalition/outbox`: what the platform has written to people outside it and whether it
 /// was delivered, for admins. Never a message's body: an invitation's link is its
 /// recipient's alone.
-pub async fn outbox(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+pub async fn outbox(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    format: Format,
+) -> Result<Response, AppError> {
     viewer.admin()?;
+    let mail = state.store.outbox(100).await?;
+    if format.csv {
+        return Ok(tables::records("outbox.csv", &mail));
+    }
     render(&OutboxPage {
         chrome: Chrome::new(&viewer, "Outbox"),
-        mail: state.store.outbox(100).await?,
+        mail,
         delivering: state.mailer.is_some(),
     })
+    .map(IntoResponse::into_response)
 }
 
 /// `POST /coalition/outbox/{id}/resend`: queues a message again (an invitation with a fresh

@@ -11,7 +11,7 @@ use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use rise_aggregate::inequity::dimension_label;
 use rise_aggregate::report::{COMPARISON_EXPLAINED, Findings, findings};
 use rise_store::StoreError;
@@ -52,9 +52,20 @@ async fn datasets_page(
 }
 
 /// `GET /org/datasets`.
-pub async fn list(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    format: Format,
+) -> Result<Response, AppError> {
     let (_, org_id) = viewer.member()?;
+    if format.csv {
+        return Ok(tables::records(
+            "datasets.csv",
+            &state.store.datasets(org_id).await?,
+        ));
+    }
     render(&datasets_page(&state, &viewer, org_id, String::new(), Vec::new()).await?)
+        .map(IntoResponse::into_response)
 }
 
 /// What the upload form sent.

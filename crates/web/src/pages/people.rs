@@ -71,10 +71,21 @@ fn errors_of(e: StoreError) -> Result<Vec<(String, String)>, AppError> {
 }
 
 /// `GET /org/people`.
-pub async fn list(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    format: crate::tables::Format,
+) -> Result<axum::response::Response, AppError> {
     let (s, org_id) = viewer.member()?;
+    if format.csv {
+        return Ok(crate::tables::records(
+            "people.csv",
+            &state.store.users_of(org_id).await?,
+        ));
+    }
     let is_admin = s.user.role == Role::OrgAdmin;
     render(&people_page(&state, &viewer, org_id, is_admin, Outcome::default()).await?)
+        .map(axum::response::IntoResponse::into_response)
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -71,8 +71,18 @@ struct PlansPage {
 }
 
 /// `GET /org/plans`.
-pub async fn list(State(state): State<Shared>, viewer: Viewer) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    format: crate::tables::Format,
+) -> Result<Response, AppError> {
     let (_, org_id) = viewer.member()?;
+    if format.csv {
+        return Ok(crate::tables::records(
+            "plans.csv",
+            &state.store.plans(org_id).await?,
+        ));
+    }
     let org = state.store.organization(org_id).await?;
     let mut plans = Vec::new();
     for p in state.store.plans(org_id).await? {
@@ -84,6 +94,7 @@ pub async fn list(State(state): State<Shared>, viewer: Viewer) -> Result<Html<St
         org,
         plans,
     })
+    .map(IntoResponse::into_response)
 }
 
 /// One choice of the inequity list.

@@ -94,6 +94,52 @@ fn every_route_as_every_role_on(site: &Site) {
         assert_eq!(b.get("/no/such/page").status(), gone, "as {}", names[who]);
     }
 
+    // Every table's CSV download is the page's route with ?format=csv: the same walls.
+    let tables: Vec<(&str, [StatusCode; 6])> = vec![
+        ("/org/datasets", member_only),
+        (&ds, [see, no, no, ok, ok, gone]),
+        ("/org/plans", member_only),
+        ("/org/people", member_only),
+        ("/coalition", staff_only),
+        ("/coalition/applications", staff_only),
+        (&staff_ds, staff_only),
+        ("/coalition/outbox", admin_only),
+        ("/coalition/audit", admin_only),
+    ];
+    for (path, want) in tables {
+        for (who, b) in browsers.iter().enumerate() {
+            let r = b.get(&format!("{path}?format=csv"));
+            assert_eq!(
+                r.status(),
+                want[who],
+                "GET {path}?format=csv as {}",
+                names[who]
+            );
+            if r.status() == ok {
+                let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+                assert!(
+                    kind.starts_with("text/csv"),
+                    "{path} as {}: {kind}",
+                    names[who]
+                );
+            }
+        }
+    }
+    // The member's own download has its exact small cell; staff's has it hidden.
+    let small = "American Indian or Alaska Native";
+    let own = browsers[ORG_ADMIN]
+        .get(&format!("{ds}?format=csv"))
+        .text()
+        .unwrap();
+    let line = own.lines().find(|l| l.contains(small)).unwrap();
+    assert!(line.contains(",3,7,false,"), "{line}");
+    let staff = browsers[ADMIN]
+        .get(&format!("{staff_ds}?format=csv"))
+        .text()
+        .unwrap();
+    let line = staff.lines().find(|l| l.contains(small)).unwrap();
+    assert!(line.contains(",,,true,") && !line.contains(",3,"), "{line}");
+
     // Deciding an application: coalition admins only. Every POST carries the viewer's own
     // CSRF token, so the refusals below are about the role, not the token.
     let decide = format!("/coalition/applications/{}", site.pending);

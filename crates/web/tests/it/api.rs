@@ -482,3 +482,47 @@ fn a_revoked_token_answers_401_at_once() {
     });
     assert!(used, "last use shown");
 }
+
+/// Lists and data sets answer CSV to `Accept: text/csv` (or `?format=csv`), behind the same
+/// walls as their JSON.
+#[test]
+fn tables_come_as_csv_when_asked() {
+    let site = Site::start();
+    let get = |token: &str, path: &str, accept: Option<&str>| {
+        let mut r = reqwest::blocking::Client::new()
+            .get(format!("{}/api/v1{path}", site.base))
+            .bearer_auth(token);
+        if let Some(a) = accept {
+            r = r.header("Accept", a);
+        }
+        let r = r.send().unwrap();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (r.status(), kind, r.text().unwrap())
+    };
+    let alpha = site.tokens[3].clone();
+    let beta = site.tokens[4].clone();
+    let ds = format!("/org/datasets/{}", site.dataset_a);
+    let (status, kind, body) = get(&alpha, &ds, Some("text/csv"));
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    assert!(
+        body.starts_with("measure,measure_title,dimension,"),
+        "{body}"
+    );
+    let (status, _, _) = get(&beta, &ds, Some("text/csv"));
+    assert_eq!(status, StatusCode::NOT_FOUND, "another member's data set");
+    let (status, kind, body) = get(&alpha, "/org/plans?format=csv", None);
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        kind.starts_with("text/csv") && body.starts_with("id,"),
+        "{kind} {body}"
+    );
+    let (_, kind, _) = get(&alpha, "/org/plans", None);
+    assert!(kind.starts_with("application/json"), "JSON unless asked");
+    let (status, _, _) = get(&alpha, "/coalition/audit?format=csv", None);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
