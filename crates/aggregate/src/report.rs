@@ -392,4 +392,47 @@ mod tests {
         );
         assert!(!html.contains("<script"));
     }
+
+    #[test]
+    fn a_measures_chart_shows_the_dimension_of_its_top_finding() {
+        // A gap by payer and none by race and ethnicity: the chart is by payer.
+        let row = |dim: &str, sub: &str, n: u64, d: u64| AggregateRow {
+            measure: "m".into(),
+            dimension: dim.into(),
+            subgroup: sub.into(),
+            period: "2024".into(),
+            numerator: Some(n),
+            denominator: Some(d),
+            suppressed: false,
+        };
+        let rows = vec![
+            row("overall", "All", 1450, 3000),
+            row("race_ethnicity", "White", 700, 1500),
+            row("race_ethnicity", "Black or African American", 750, 1500),
+            row("payer", "Medicaid", 300, 1000),
+            row("payer", "Commercial", 1150, 2000),
+        ];
+        let info = MeasureInfo {
+            id: "m".into(),
+            title: "Screening".into(),
+            steward: "CMS".into(),
+            higher_is_better: true,
+            description: String::new(),
+        };
+        let list = crate::inequity::inequities(&rows, std::slice::from_ref(&info), "2024", 1);
+        let top = chart_for(&list, "m", "2024").unwrap();
+        assert_eq!(top.dimension, "payer");
+        let html = findings(&Findings {
+            period: "2024",
+            measures: &[info],
+            rows: &rows,
+            inequities: &list,
+            top_list: true,
+        });
+        assert!(
+            html.contains("<title id=\"c0-t\">Screening by payer</title>"),
+            "{html}"
+        );
+        assert!(html.contains("Overall: <strong>48.3%</strong> (1,450 of 3,000)"));
+    }
 }
