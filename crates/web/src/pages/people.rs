@@ -12,7 +12,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use rise_store::ApiToken;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Organization, Role, User};
@@ -75,7 +75,7 @@ pub async fn list(
     State(state): State<Shared>,
     viewer: Viewer,
     format: crate::tables::Format,
-) -> Result<axum::response::Response, AppError> {
+) -> Result<Response, AppError> {
     let (s, org_id) = viewer.member()?;
     if format.csv {
         return Ok(crate::tables::records(
@@ -85,7 +85,7 @@ pub async fn list(
     }
     let is_admin = s.user.role == Role::OrgAdmin;
     render(&people_page(&state, &viewer, org_id, is_admin, Outcome::default()).await?)
-        .map(axum::response::IntoResponse::into_response)
+        .map(IntoResponse::into_response)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -175,9 +175,17 @@ async fn account_page(
 pub async fn account(
     State(state): State<Shared>,
     viewer: Viewer,
-) -> Result<Html<String>, AppError> {
+    format: crate::tables::Format,
+) -> Result<Response, AppError> {
     let s = viewer.signed_in()?;
+    if format.csv {
+        return Ok(crate::tables::records(
+            "tokens.csv",
+            &state.store.api_tokens(&s.user).await?,
+        ));
+    }
     render(&account_page(&state, &viewer, &s.user, None, Vec::new()).await?)
+        .map(IntoResponse::into_response)
 }
 
 /// `POST /account/tokens/{id}/revoke`: one of your tokens stops working at once.

@@ -100,6 +100,7 @@ fn every_route_as_every_role_on(site: &Site) {
         (&ds, [see, no, no, ok, ok, gone]),
         ("/org/plans", member_only),
         ("/org/people", member_only),
+        ("/account", [see, ok, ok, ok, ok, ok]),
         ("/coalition", staff_only),
         ("/coalition/applications", staff_only),
         (&staff_ds, staff_only),
