@@ -235,6 +235,22 @@ pub fn chart_for<'a>(list: &'a [Inequity], measure: &str, period: &str) -> Optio
         .copied()
 }
 
+/// An inequity's groups as chart rows: `highlight` (the comparison group, or a plan's
+/// reference) in the accent colour, `warn` (the group furthest behind) in the warning one.
+pub fn group_bars(q: &Inequity, highlight: &str, warn: Option<&str>) -> Vec<Bar> {
+    q.groups
+        .iter()
+        .map(|g| Bar {
+            label: label(&q.dimension, &g.subgroup),
+            value: g.rate,
+            lower: g.lower,
+            upper: g.upper,
+            highlight: g.subgroup == highlight,
+            warn: Some(g.subgroup.as_str()) == warn,
+        })
+        .collect()
+}
+
 /// One measure × dimension: its chart, the sentence, and the table of groups and summary
 /// measures.
 pub fn measure_detail(
@@ -244,18 +260,8 @@ pub fn measure_detail(
     q: &Inequity,
     overall: Option<f64>,
 ) {
-    let bars: Vec<Bar> = q
-        .groups
-        .iter()
-        .map(|g| Bar {
-            label: label(&q.dimension, &g.subgroup),
-            value: g.rate,
-            lower: g.lower,
-            upper: g.upper,
-            highlight: g.subgroup == q.best,
-            warn: g.subgroup == q.worst && q.headline,
-        })
-        .collect();
+    let worst = q.headline.then_some(q.worst.as_str());
+    let bars = group_bars(q, &q.best, worst);
     let title = format!("{} by {}", m.title, dimension_label(&q.dimension));
     h.push_str(&rate_chart(
         id,

@@ -12,9 +12,10 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use rise_aggregate::chart::{Bar, rate_chart};
+use rise_aggregate::chart::rate_chart;
 use rise_aggregate::inequity::{Inequity, dimension_label, label};
 use rise_aggregate::numbers::digits_for;
+use rise_aggregate::report::group_bars;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization, Plan, PlanInput, PlanStatus};
 
@@ -344,18 +345,7 @@ pub async fn show(
         .iter()
         .find(|q| q.measure == plan.measure && q.dimension == plan.dimension)
         .map(|q| {
-            let bars: Vec<Bar> = q
-                .groups
-                .iter()
-                .map(|g| Bar {
-                    label: label(&q.dimension, &g.subgroup),
-                    value: g.rate,
-                    lower: g.lower,
-                    upper: g.upper,
-                    highlight: g.subgroup == plan.reference,
-                    warn: g.subgroup == plan.subgroup,
-                })
-                .collect();
+            let bars = group_bars(q, &plan.reference, Some(&plan.subgroup));
             rate_chart(
                 "plan",
                 &format!("{} by {}", q.title, dimension_label(&q.dimension)),
