@@ -213,6 +213,10 @@ pub fn label(dimension: &str, subgroup: &str) -> String {
         .join(" · ")
 }
 
+/// The seed of the Monte-Carlo intervals wherever a data set is ranked (`rise analyze`, the
+/// platform), so a member sees on the platform the intervals of its own report.
+pub const SEED: u64 = 123_456;
+
 /// Computes the inequities of every measure × dimension in `period`, ranked: the headline
 /// findings first (see [`Inequity::headline`]), then the other inequities distinguishable from
 /// chance, then the rest, each part by excess events, largest first. Intersections are

@@ -16,5 +16,6 @@ pub mod numbers;
 pub mod report;
 pub mod rows;
 pub mod suppress;
+pub mod upload;
 
 pub use rows::{AggregateRow, MeasureInfo};

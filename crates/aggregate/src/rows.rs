@@ -54,6 +54,25 @@ pub struct RowError {
     pub message: String,
 }
 
+/// The period the others partition. `rise analyze` labels a calendar year `2024` and its
+/// parts `2024-Q1` or `2024-03`, and any other range `2024-01-01..2024-06-30`: so a range
+/// label, else the label every other one extends, else the first.
+pub fn whole_period<'a>(periods: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut periods: Vec<&str> = periods.into_iter().collect();
+    periods.sort_unstable();
+    periods.dedup();
+    periods
+        .iter()
+        .find(|p| p.contains(".."))
+        .or_else(|| {
+            periods
+                .iter()
+                .find(|p| periods.iter().all(|q| q == *p || q.starts_with(*p)))
+        })
+        .or(periods.first())
+        .map(|p| p.to_string())
+}
+
 /// Writes rows as CSV; `comments` become leading `# ` lines (e.g. the no-suppression warning).
 pub fn write_csv<W: Write>(
     out: W,
@@ -287,6 +306,19 @@ pub fn read_csv(text: &str) -> Result<(Vec<AggregateRow>, Vec<String>), RowError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_whole_period_is_the_one_the_others_extend() {
+        assert_eq!(
+            whole_period(["2024-Q2", "2024", "2024-Q1", "2024"]).as_deref(),
+            Some("2024")
+        );
+        assert_eq!(
+            whole_period(["2024-03", "2024-01-01..2024-06-30"]).as_deref(),
+            Some("2024-01-01..2024-06-30")
+        );
+        assert_eq!(whole_period([]), None);
+    }
 
     fn row(n: Option<u64>, d: Option<u64>, s: bool) -> AggregateRow {
         AggregateRow {

@@ -4,9 +4,10 @@
 use crate::cli::{AnalyzeArgs, DemoArgs, ServeArgs};
 use anyhow::{Context, Result};
 use rise_aggregate::rows::read_csv;
+use rise_aggregate::upload::Upload;
 use rise_engine::generate::{Config as GenConfig, OutFormat, generate};
 use rise_store::model::{Actor, Application, CommitmentStatus, OrgKind, PlanInput, Role};
-use rise_store::{FrameworkFile, NewDataset, Store};
+use rise_store::{FrameworkFile, Store};
 use rise_web::AppState;
 use rise_web::mailer::Mailer;
 use std::path::Path;
@@ -257,7 +258,7 @@ pub fn demo(args: &DemoArgs) -> Result<()> {
 }
 
 /// A generated population analysed into a suppressed aggregate data set.
-fn make_dataset(dir: &Path, i: usize, seed: u64, year: i32) -> Result<NewDataset> {
+fn make_dataset(dir: &Path, i: usize, seed: u64, year: i32) -> Result<Upload> {
     let data = dir.join(format!("population-{i}"));
     let out = dir.join(format!("analysis-{i}"));
     let cfg = GenConfig {
@@ -285,22 +286,22 @@ fn make_dataset(dir: &Path, i: usize, seed: u64, year: i32) -> Result<NewDataset
     })?;
     let text = std::fs::read_to_string(out.join("aggregates.csv"))?;
     let (rows, _) = read_csv(&text).map_err(|e| anyhow::anyhow!("demo aggregates: {e:?}"))?;
-    Ok(NewDataset {
-        label: format!("EHR extract {year}"),
-        source: format!(
+    Ok(Upload::new(
+        &format!("EHR extract {year}"),
+        &format!(
             "rise analyze {} (synthetic population, seed {seed})",
             env!("CARGO_PKG_VERSION")
         ),
         rows,
-        measures: rise_engine::measures::builtin()
+        rise_engine::measures::builtin()
             .iter()
             .map(|m| m.info())
             .collect(),
-        unsuppressed: false,
-    })
+        false,
+    ))
 }
 
-async fn seed_coalition(store: &Store, datasets: &[NewDataset], year: i32) -> Result<()> {
+async fn seed_coalition(store: &Store, datasets: &[Upload], year: i32) -> Result<()> {
     let system = Actor::system("rise demo");
     let admin = store
         .create_user(

@@ -10,6 +10,7 @@
 use crate::cli::UploadArgs;
 use crate::error::input;
 use anyhow::{Context, Result};
+use rise_aggregate::upload::{Measures, UploadBody, Via, check};
 use std::time::Duration;
 
 pub fn run(args: &UploadArgs) -> Result<()> {
@@ -32,24 +33,29 @@ pub fn run(args: &UploadArgs) -> Result<()> {
     }
     let file = csv_path.display().to_string();
     // The server's own check, so a mistake is reported here before anything is sent.
-    let checked = rise_web::datasets::prepare(
-        "-",
+    let checked = check(
+        Via::Api,
+        args.label.as_deref().unwrap_or_default(),
         "-",
         &file,
         &csv,
-        measures.as_ref().map(|(n, b)| (n.as_str(), b.as_slice())),
+        measures
+            .as_ref()
+            .map_or(Measures::InFile, |(n, b)| Measures::File(n, b)),
     )
     .map_err(|e| input(e.message))?;
-    if checked.unsuppressed && !args.allow_unsuppressed {
+    if checked.unsuppressed() && !args.allow_unsuppressed {
         return Err(input(format!(
             "{file}: the counts are not suppressed (rise analyze --no-suppression); re-run the analysis without it, or pass --allow-unsuppressed to share exact counts with the platform (only your organization will see them)"
         )));
     }
-    let label = args.label.clone().unwrap_or_else(|| {
-        let whole =
-            rise_web::datasets::whole_period(checked.rows.iter().map(|r| r.period.as_str()));
-        format!("rise analyze {}", whole.unwrap_or_default())
-    });
+    let label = match checked.label() {
+        "" => format!(
+            "rise analyze {}",
+            checked.whole_period().unwrap_or_default()
+        ),
+        given => given.to_string(),
+    };
     let server = args.server.trim_end_matches('/');
     if !(server.starts_with("https://") || server.starts_with("http://")) {
         return Err(input(format!(
@@ -57,12 +63,17 @@ pub fn run(args: &UploadArgs) -> Result<()> {
         )));
     }
     let url = format!("{server}/api/v1/org/datasets");
-    let body = serde_json::json!({
-        "label": label,
-        "source": format!("rise upload {} ({})", env!("CARGO_PKG_VERSION"), args.dir.display()),
-        "aggregates_csv": String::from_utf8_lossy(&csv),
-        "measures": checked.measures,
-    });
+    let body = UploadBody {
+        label,
+        source: format!(
+            "rise upload {} ({})",
+            env!("CARGO_PKG_VERSION"),
+            args.dir.display()
+        ),
+        aggregates_csv: String::from_utf8_lossy(&csv).into_owned(),
+        measures: Some(checked.measures().to_vec()),
+        measures_csv: None,
+    };
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(120))
         .build()

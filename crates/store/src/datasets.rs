@@ -2,23 +2,13 @@
 //! data set is stored whole or not at all.
 
 use crate::audit::{self, NONE};
-use crate::model::{Actor, AggregateRecord, Dataset, MeasureRecord, OrgStatus};
+use crate::model::{Actor, Dataset, OrgStatus};
 use crate::{Result, Store, StoreError, now};
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
+use rise_aggregate::upload::Upload;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::fmt::Write;
-
-/// A data set to store.
-#[derive(Debug, Clone)]
-pub struct NewDataset {
-    pub label: String,
-    pub source: String,
-    pub rows: Vec<AggregateRow>,
-    pub measures: Vec<MeasureInfo>,
-    /// The member uploaded exact small counts (`rise analyze --no-suppression`).
-    pub unsuppressed: bool,
-}
 
 const COLUMNS: &str =
     "id, organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_at";
@@ -77,11 +67,11 @@ fn count(v: Option<u64>) -> Option<i64> {
 }
 
 impl Store {
-    /// Stores a data set for a member organization, in one transaction.
+    /// Stores a checked data set for a member organization, in one transaction.
     pub async fn add_dataset(
         &self,
         organization_id: i64,
-        d: &NewDataset,
+        d: &Upload,
         actor: &Actor,
     ) -> Result<Dataset> {
         let org = self.organization(organization_id).await?;
@@ -90,45 +80,45 @@ impl Store {
                 "Only approved members can upload data sets.".into(),
             ));
         }
-        let label = d.label.trim();
+        let label = d.label();
         if label.is_empty() || label.chars().count() > 200 {
             return Err(StoreError::invalid(
                 "label",
                 "Name the data set (at most 200 characters), e.g. 'Ambulatory EHR 2024'.",
             ));
         }
-        if d.rows.is_empty() {
+        if d.rows().is_empty() {
             return Err(StoreError::invalid(
                 "file",
                 "The file holds no aggregate rows.",
             ));
         }
-        if d.rows.len() > MAX_DATASET_ROWS {
+        if d.rows().len() > MAX_DATASET_ROWS {
             return Err(StoreError::invalid(
                 "file",
                 format!(
                     "The file holds {} rows; a data set may have at most {MAX_DATASET_ROWS}.",
-                    d.rows.len()
+                    d.rows().len()
                 ),
             ));
         }
-        let suppressed = d.rows.iter().filter(|r| r.suppressed).count() as i64;
+        let suppressed = d.rows().iter().filter(|r| r.suppressed).count() as i64;
         let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO datasets (organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_by, uploaded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {COLUMNS}"))
             .bind(organization_id)
             .bind(label)
-            .bind(d.source.trim())
-            .bind(d.rows.len() as i64)
+            .bind(d.source())
+            .bind(d.rows().len() as i64)
             .bind(suppressed)
-            .bind(i64::from(d.unsuppressed))
+            .bind(i64::from(d.unsuppressed()))
             .bind(actor.user_id)
             .bind(now())
             .fetch_one(&mut *tx)
             .await?;
         let ds = dataset(&row)?;
-        for m in &d.measures {
+        for m in d.measures() {
             sqlx::query("INSERT INTO dataset_measures (dataset_id, measure, title, steward, higher_is_better, description)
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(ds.id)
@@ -143,7 +133,7 @@ impl Store {
         // Many rows to a statement: one INSERT a row made a million-row upload hold the
         // write lock for half a minute.
         let full = insert_rows(ROWS_PER_INSERT);
-        for chunk in d.rows.chunks(ROWS_PER_INSERT) {
+        for chunk in d.rows().chunks(ROWS_PER_INSERT) {
             // Only the full-size statement is worth keeping prepared.
             let short;
             let mut q = if chunk.len() == ROWS_PER_INSERT {
@@ -201,7 +191,7 @@ impl Store {
         &self,
         organization_id: i64,
         dataset_id: i64,
-    ) -> Result<Vec<AggregateRecord>> {
+    ) -> Result<Vec<AggregateRow>> {
         self.dataset(organization_id, dataset_id).await?;
         sqlx::query("SELECT measure, dimension, subgroup, period, numerator, denominator, suppressed
                      FROM aggregates WHERE dataset_id = $1 ORDER BY measure, dimension, period, subgroup")
@@ -211,13 +201,15 @@ impl Store {
             .iter()
             .map(|r| {
                 let s: i64 = r.try_get("suppressed")?;
-                Ok(AggregateRecord {
+                let n: Option<i64> = r.try_get("numerator")?;
+                let d: Option<i64> = r.try_get("denominator")?;
+                Ok(AggregateRow {
                     measure: r.try_get("measure")?,
                     dimension: r.try_get("dimension")?,
                     subgroup: r.try_get("subgroup")?,
                     period: r.try_get("period")?,
-                    numerator: r.try_get("numerator")?,
-                    denominator: r.try_get("denominator")?,
+                    numerator: n.and_then(|n| u64::try_from(n).ok()),
+                    denominator: d.and_then(|d| u64::try_from(d).ok()),
                     suppressed: s != 0,
                 })
             })
@@ -229,7 +221,7 @@ impl Store {
         &self,
         organization_id: i64,
         dataset_id: i64,
-    ) -> Result<Vec<MeasureRecord>> {
+    ) -> Result<Vec<MeasureInfo>> {
         self.dataset(organization_id, dataset_id).await?;
         sqlx::query(
             "SELECT measure, title, steward, higher_is_better, description
@@ -241,8 +233,8 @@ impl Store {
         .iter()
         .map(|r| {
             let h: i64 = r.try_get("higher_is_better")?;
-            Ok(MeasureRecord {
-                measure: r.try_get("measure")?,
+            Ok(MeasureInfo {
+                id: r.try_get("measure")?,
                 title: r.try_get("title")?,
                 steward: r.try_get("steward")?,
                 higher_is_better: h != 0,

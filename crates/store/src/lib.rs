@@ -35,7 +35,7 @@ pub mod model;
 pub mod testing;
 
 pub use adoption::{Adopter, AdoptionStatus};
-pub use datasets::{MAX_DATASET_ROWS, NewDataset};
+pub use datasets::MAX_DATASET_ROWS;
 pub use error::{FieldError, Result, StoreError};
 pub use framework::FrameworkFile;
 pub use outbox::{MAX_ATTEMPTS, Mail, OutboxEntry};

@@ -271,28 +271,6 @@ pub struct Dataset {
     pub uploaded_at: String,
 }
 
-/// One aggregate row as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AggregateRecord {
-    pub measure: String,
-    pub dimension: String,
-    pub subgroup: String,
-    pub period: String,
-    pub numerator: Option<i64>,
-    pub denominator: Option<i64>,
-    pub suppressed: bool,
-}
-
-/// A measure as described by the data set that carries it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MeasureRecord {
-    pub measure: String,
-    pub title: String,
-    pub steward: String,
-    pub higher_is_better: bool,
-    pub description: String,
-}
-
 /// An action plan aimed at one inequity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {

@@ -2,10 +2,11 @@
 
 use crate::on_every_backend;
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
+use rise_aggregate::upload::Upload;
 use rise_store::model::{
     Actor, Application, CommitmentStatus, MailStatus, OrgKind, OrgStatus, PlanInput, Role,
 };
-use rise_store::{FrameworkFile, NewDataset, Store, StoreError};
+use rise_store::{FrameworkFile, Store, StoreError};
 
 fn admin() -> Actor {
     Actor::system("test-admin")
@@ -357,20 +358,24 @@ fn rows() -> Vec<AggregateRow> {
     ]
 }
 
-fn dataset() -> NewDataset {
-    NewDataset {
-        label: "EHR 2024".into(),
-        source: "rise analyze 0.1.0".into(),
-        rows: rows(),
-        measures: vec![MeasureInfo {
+fn labelled(label: &str) -> Upload {
+    Upload::new(
+        label,
+        "rise analyze 0.1.0",
+        rows(),
+        vec![MeasureInfo {
             id: "bp_control".into(),
             title: "Blood pressure controlled".into(),
             steward: "CMS165".into(),
             higher_is_better: true,
             description: "".into(),
         }],
-        unsuppressed: false,
-    }
+        false,
+    )
+}
+
+fn dataset() -> Upload {
+    labelled("EHR 2024")
 }
 
 fn plan_input(dataset_id: i64) -> PlanInput {
@@ -457,8 +462,7 @@ fn members_commit_upload_plan_and_adopt_behind_tenant_walls() {
         };
         assert!(status(s.adoption().await.unwrap(), a).adopted_at.is_none());
 
-        let mut empty = dataset();
-        empty.label = "".into();
+        let empty = labelled("");
         assert_eq!(
             fields(s.add_dataset(a, &empty, &actor).await.unwrap_err()),
             vec!["label"]

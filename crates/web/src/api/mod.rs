@@ -21,7 +21,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rise_aggregate::rows::MeasureInfo;
+use rise_aggregate::upload::UploadBody;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Application, CommitmentStatus, PlanInput, PlanStatus, Role, User};
 use serde::{Deserialize, Serialize};
@@ -439,22 +439,6 @@ async fn datasets(
 }
 
 /// What `rise upload` sends: the aggregate file as written, and what its measures are.
-#[derive(Deserialize)]
-struct UploadBody {
-    label: String,
-    #[serde(default)]
-    source: String,
-    /// `aggregates.csv` as `rise analyze` wrote it.
-    aggregates_csv: String,
-    /// Every measure of the file (`measures.json` of the analysis folder); may be left out when
-    /// `measures_csv` is given or the file describes its own measures (older `rise analyze`).
-    #[serde(default)]
-    measures: Option<Vec<MeasureInfo>>,
-    /// `measures.csv` of the analysis folder, instead of `measures`.
-    #[serde(default)]
-    measures_csv: Option<String>,
-}
-
 async fn upload(
     State(state): State<Shared>,
     caller: Caller,
@@ -462,35 +446,9 @@ async fn upload(
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
     let Json(b) = body?;
-    let measures = b
-        .measures
-        .map(|m| serde_json::to_vec(&m))
-        .transpose()
-        .map_err(|e| ApiError::invalid("measures", e.to_string()))?;
-    let source = if b.source.trim().is_empty() {
-        "uploaded through the API"
-    } else {
-        b.source.as_str()
-    };
-    let new = crate::datasets::prepare(
-        &b.label,
-        source,
-        "aggregates.csv",
-        b.aggregates_csv.as_bytes(),
-        match (&measures, &b.measures_csv) {
-            (Some(json), _) => Some(("measures", json.as_slice())),
-            (None, Some(csv)) => Some(("measures_csv", csv.as_bytes())),
-            (None, None) => None,
-        },
-    )
-    .map_err(|e| {
-        let field = if e.field == "aggregates" {
-            "aggregates_csv"
-        } else {
-            e.field
-        };
-        ApiError::invalid(field, e.message)
-    })?;
+    let new = b
+        .check()
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
     let d = state
         .store
         .add_dataset(org_id, &new, &Actor::user(user))

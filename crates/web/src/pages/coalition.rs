@@ -364,7 +364,7 @@ pub async fn member(
             .dataset_measures(id, p.dataset_id)
             .await?
             .into_iter()
-            .find(|m| m.measure == p.measure)
+            .find(|m| m.id == p.measure)
             .map_or_else(|| p.measure.clone(), |m| m.title);
         plans.push(PlanLine {
             measure,

@@ -4,7 +4,7 @@
 
 use crate::Shared;
 use crate::auth::Viewer;
-use crate::datasets::{DatasetView, UploadError, load, prepare};
+use crate::datasets::{DatasetView, load};
 use crate::error::AppError;
 use crate::tables::{self, Format};
 use crate::view::{Chrome, field_error, form_errors, render};
@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rise_aggregate::inequity::dimension_label;
 use rise_aggregate::report::{COMPARISON_EXPLAINED, Findings, findings};
+use rise_aggregate::upload::{Measures, UploadError, Via, check};
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization};
 use std::sync::Arc;
@@ -109,7 +110,7 @@ async fn read_form(mut m: Multipart) -> Result<UploadForm, UploadError> {
 struct Picked<'a> {
     name: &'a str,
     csv: &'a [u8],
-    measures: Option<(&'a str, &'a [u8])>,
+    measures: Measures<'a>,
 }
 
 fn pick(files: &[(String, Vec<u8>)]) -> Result<Picked<'_>, UploadError> {
@@ -138,7 +139,7 @@ fn pick(files: &[(String, Vec<u8>)]) -> Result<Picked<'_>, UploadError> {
         .iter()
         .find(|(n, _)| n == "measures.json")
         .or_else(|| files.iter().find(|(n, _)| n == "measures.csv"))
-        .map(|(n, b)| (n.as_str(), b.as_slice()));
+        .map_or(Measures::InFile, |(n, b)| Measures::File(n, b));
     Ok(Picked {
         name: &aggregates.0,
         csv: &aggregates.1,
@@ -163,15 +164,8 @@ pub async fn upload(
         }
     };
     viewer.check_csrf(&form.csrf)?;
-    let prepared = pick(&form.files).and_then(|p| {
-        prepare(
-            &form.label,
-            "uploaded on the platform",
-            p.name,
-            p.csv,
-            p.measures,
-        )
-    });
+    let prepared = pick(&form.files)
+        .and_then(|p| check(Via::Page, &form.label, "", p.name, p.csv, p.measures));
     let new = match prepared {
         Ok(n) => n,
         Err(e) => {
@@ -338,7 +332,7 @@ mod tests {
         );
         assert_eq!(
             p.measures,
-            Some(("measures.json", b"measures.json".as_slice()))
+            Measures::File("measures.json", b"measures.json".as_slice())
         );
         // A folder of this version: aggregates.csv, measures.csv, rates.csv, inequities.csv.
         let folder = [
@@ -349,7 +343,7 @@ mod tests {
         ];
         let p = pick(&folder).unwrap();
         assert_eq!(p.name, "aggregates.csv");
-        assert_eq!(p.measures.map(|m| m.0), Some("measures.csv"));
+        assert!(matches!(p.measures, Measures::File("measures.csv", _)));
         // Renamed aggregates beside measures.csv are still found.
         let renamed = [f("alpha.csv"), f("measures.csv")];
         let p = pick(&renamed).unwrap();
@@ -357,7 +351,7 @@ mod tests {
         // A renamed aggregate file on its own is taken as it is.
         let one = [f("alpha-2024.csv")];
         let p = pick(&one).unwrap();
-        assert_eq!((p.name, p.measures), ("alpha-2024.csv", None));
+        assert_eq!((p.name, p.measures), ("alpha-2024.csv", Measures::InFile));
         assert!(matches!(pick(&[]), Err(e) if e.field == "aggregates"));
         assert!(pick(&[f("a.csv"), f("b.csv")]).is_err());
     }

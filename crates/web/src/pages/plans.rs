@@ -52,7 +52,7 @@ async fn plan_row(state: &Shared, org_id: i64, p: Plan) -> Result<PlanRow, AppEr
     let measures = state.store.dataset_measures(org_id, p.dataset_id).await?;
     let measure_title = measures
         .iter()
-        .find(|m| m.measure == p.measure)
+        .find(|m| m.id == p.measure)
         .map_or_else(|| p.measure.clone(), |m| m.title.clone());
     Ok(PlanRow {
         group: label(&p.dimension, &p.subgroup),
@@ -282,7 +282,7 @@ pub async fn create(
         .await;
     };
     let period = match state.store.aggregates(org_id, f.dataset_id).await {
-        Ok(rows) => crate::datasets::whole_period(rows.iter().map(|r| r.period.as_str())),
+        Ok(rows) => rise_aggregate::rows::whole_period(rows.iter().map(|r| r.period.as_str())),
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     }

@@ -319,8 +319,8 @@ fn a_member_uploads_through_the_api_and_sees_its_inequities() {
     let api = Api::new(&site, Some(&site.tokens[3]));
     let mut csv = Vec::new();
     let d = crate::sample_dataset(false);
-    let comments = rise_aggregate::rows::measure_comments(&d.measures);
-    rise_aggregate::rows::write_csv(&mut csv, &d.rows, &comments).unwrap();
+    let comments = rise_aggregate::rows::measure_comments(d.measures());
+    rise_aggregate::rows::write_csv(&mut csv, d.rows(), &comments).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     // A bad row is refused whole, with its line and field.
     let broken = csv.replace("420,600", "700,600");
@@ -363,7 +363,7 @@ fn no_small_count_can_be_worked_out_by_staff() {
     let site = Site::start();
     let api = Api::new(&site, Some(&site.tokens[3]));
     let measure =
-        rise_aggregate::rows::measure_comments(&crate::sample_dataset(false).measures).remove(0);
+        rise_aggregate::rows::measure_comments(crate::sample_dataset(false).measures()).remove(0);
     let header = "measure,dimension,subgroup,period,numerator,denominator,suppressed";
     let file = |flag: &str, body: &str| format!("# {measure}\n{flag}{header}\n{body}");
     // A repeated (measure, dimension, subgroup, period) is refused, naming both lines.

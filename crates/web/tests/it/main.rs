@@ -14,8 +14,9 @@ mod signin;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
+use rise_aggregate::upload::Upload;
 use rise_store::model::{Actor, Application, OrgKind, PlanInput, Role};
-use rise_store::{FrameworkFile, NewDataset, Store};
+use rise_store::{FrameworkFile, Store};
 use rise_web::AppState;
 
 pub const PASSWORD: &str = "a long test password";
@@ -298,7 +299,7 @@ impl ByEmail for Store {
 
 /// Blood-pressure control by race and ethnicity: a real gap between Black and White patients,
 /// and one group of 3 in 7 that only Alpha may see.
-pub fn sample_dataset(exact: bool) -> NewDataset {
+pub fn sample_dataset(exact: bool) -> Upload {
     let row = |dimension: &str, subgroup: &str, n: u64, d: u64| AggregateRow {
         measure: "bp".into(),
         dimension: dimension.into(),
@@ -322,11 +323,11 @@ pub fn sample_dataset(exact: bool) -> NewDataset {
             7,
         ));
     }
-    NewDataset {
-        label: "Baseline 2024".into(),
-        source: "tests".into(),
+    Upload::new(
+        "Baseline 2024",
+        "tests",
         rows,
-        measures: vec![MeasureInfo {
+        vec![MeasureInfo {
             id: "bp".into(),
             title: "Controlling high blood pressure".into(),
             steward: "CMS165".into(),
@@ -334,8 +335,8 @@ pub fn sample_dataset(exact: bool) -> NewDataset {
             description: "Adults with hypertension whose last blood pressure was below 140/90."
                 .into(),
         }],
-        unsuppressed: exact,
-    }
+        exact,
+    )
 }
 
 /// A cookie-keeping HTTP client.

@@ -28,8 +28,8 @@ fn aggregates_csv() -> Vec<u8> {
     let mut csv = Vec::new();
     rise_aggregate::rows::write_csv(
         &mut csv,
-        &d.rows,
-        &rise_aggregate::rows::measure_comments(&d.measures),
+        d.rows(),
+        &rise_aggregate::rows::measure_comments(d.measures()),
     )
     .unwrap();
     csv
