@@ -1,11 +1,13 @@
 //! `rise serve` (the coalition platform) and `rise demo` (the same, on a fresh SQLite file
 //! filled with a realistic demo coalition).
 
-use crate::cli::{AnalyzeArgs, DemoArgs, ServeArgs};
+use crate::cli::{DemoArgs, ServeArgs};
 use anyhow::{Context, Result};
-use rise_aggregate::rows::read_csv;
 use rise_aggregate::upload::Upload;
 use rise_engine::generate::{Config as GenConfig, OutFormat, generate};
+use rise_engine::output::Job;
+use rise_engine::pipeline::Config;
+use rise_engine::{dimensions, measures, period};
 use rise_store::model::{Actor, Application, CommitmentStatus, OrgKind, PlanInput, Role};
 use rise_store::{FrameworkFile, Store};
 use rise_web::AppState;
@@ -269,34 +271,29 @@ fn make_dataset(dir: &Path, i: usize, seed: u64, year: i32) -> Result<Upload> {
         year,
     };
     generate(&cfg, &|_| {})?;
-    crate::analyze::run(&AnalyzeArgs {
-        data_dir: data,
-        out: out.clone(),
-        period: Some(year.to_string()),
-        from: None,
-        to: None,
-        by: None,
-        measures: Vec::new(),
-        dimensions: None,
-        area_index: None,
-        format: None,
-        strict: false,
-        no_suppression: false,
-        quiet: true,
-    })?;
-    let text = std::fs::read_to_string(out.join("aggregates.csv"))?;
-    let (rows, _) = read_csv(&text).map_err(|e| anyhow::anyhow!("demo aggregates: {e:?}"))?;
+    let area = Some(data.join("area_index.csv")).filter(|p| p.is_file());
+    let job = Job {
+        config: Config {
+            input: data,
+            format: None,
+            measures: measures::builtin(),
+            periods: vec![period::year(year)?],
+            groupings: dimensions::default_list(area.is_some()),
+            area_index: area,
+            strict: false,
+        },
+        out,
+        suppress: true,
+    };
+    let analysis = crate::analyze::analyze(&job, &|_, _, _| {})?;
     Ok(Upload::new(
         &format!("EHR extract {year}"),
         &format!(
             "rise analyze {} (synthetic population, seed {seed})",
             env!("CARGO_PKG_VERSION")
         ),
-        rows,
-        rise_engine::measures::builtin()
-            .iter()
-            .map(|m| m.info())
-            .collect(),
+        analysis.rows,
+        analysis.measures,
         false,
     ))
 }

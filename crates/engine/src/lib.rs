@@ -3,8 +3,8 @@
 //! From a member's patient-level data to stratified aggregates, where the data lives:
 //! readers into one canonical schema ([`schema`], [`ingest`]), quality measures declared as
 //! data ([`measures`]), equity dimensions ([`dimensions`]), and their execution on Apache
-//! DataFusion ([`analyze`]). [`pipeline`] ties them together for `rise analyze`;
-//! [`generate`] makes synthetic populations with planted disparities.
+//! DataFusion ([`analyze`]). [`pipeline`] ties them together and [`output`] writes what
+//! `rise analyze` shares; [`generate`] makes synthetic populations with planted disparities.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -17,6 +17,7 @@ pub mod fhir;
 pub mod generate;
 pub mod ingest;
 pub mod measures;
+pub mod output;
 pub mod period;
 pub mod pipeline;
 pub mod schema;

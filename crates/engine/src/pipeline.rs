@@ -16,7 +16,6 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     pub input: PathBuf,
     pub format: Option<Format>,
-    pub work: PathBuf,
     pub measures: Vec<Measure>,
     /// The whole period first, then its parts (if split).
     pub periods: Vec<Period>,
@@ -47,8 +46,8 @@ pub struct Output {
 /// Progress reports: `(done, total, what)`.
 pub type Progress<'a> = &'a (dyn Fn(u64, u64, &str) + Sync);
 
-/// Runs the analysis.
-pub async fn run(cfg: &Config, progress: Progress<'_>) -> Result<Output> {
+/// Runs the analysis; `work` holds the ingested data while it runs.
+pub async fn run(cfg: &Config, work: &Path, progress: Progress<'_>) -> Result<Output> {
     let format = match cfg.format {
         Some(f) => f,
         None => ingest::detect(&cfg.input)?,
@@ -58,7 +57,7 @@ pub async fn run(cfg: &Config, progress: Progress<'_>) -> Result<Output> {
     let ingested = ingest::ingest(
         &cfg.input,
         format,
-        &cfg.work,
+        work,
         ingest::Options { strict: cfg.strict },
     )?;
     let mut session = Session::open_ingested(&ingested, cfg.area_index.as_deref()).await?;
@@ -133,47 +132,4 @@ async fn quality(s: &Session) -> Result<Quality> {
             .map(|c| c.as_primitive::<Int64Type>().value(0).max(0) as u64);
     }
     Ok(q)
-}
-
-/// Writes aggregate rows as Parquet (all-or-nothing: temporary name, then rename).
-pub fn write_aggregates_parquet(path: &Path, rows: &[rise_aggregate::AggregateRow]) -> Result<()> {
-    use datafusion::arrow::array::{ArrayRef, BooleanArray, StringArray, UInt64Array};
-    use datafusion::arrow::datatypes::{Field, Schema};
-    use datafusion::arrow::record_batch::RecordBatch;
-    use std::sync::Arc;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("measure", DataType::Utf8, false),
-        Field::new("dimension", DataType::Utf8, false),
-        Field::new("subgroup", DataType::Utf8, false),
-        Field::new("period", DataType::Utf8, false),
-        Field::new("numerator", DataType::UInt64, true),
-        Field::new("denominator", DataType::UInt64, true),
-        Field::new("suppressed", DataType::Boolean, false),
-    ]));
-    let s = |f: fn(&rise_aggregate::AggregateRow) -> &str| -> ArrayRef {
-        Arc::new(StringArray::from(rows.iter().map(f).collect::<Vec<_>>()))
-    };
-    let arrays: Vec<ArrayRef> = vec![
-        s(|r| &r.measure),
-        s(|r| &r.dimension),
-        s(|r| &r.subgroup),
-        s(|r| &r.period),
-        Arc::new(UInt64Array::from(
-            rows.iter().map(|r| r.numerator).collect::<Vec<_>>(),
-        )),
-        Arc::new(UInt64Array::from(
-            rows.iter().map(|r| r.denominator).collect::<Vec<_>>(),
-        )),
-        Arc::new(BooleanArray::from(
-            rows.iter().map(|r| r.suppressed).collect::<Vec<_>>(),
-        )),
-    ];
-    let batch = RecordBatch::try_new(schema.clone(), arrays)?;
-    let tmp = path.with_extension("parquet.partial");
-    let file = std::fs::File::create(&tmp).map_err(|e| crate::error::io(&tmp, e))?;
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, None)?;
-    w.write(&batch)?;
-    w.close()?;
-    std::fs::rename(&tmp, path).map_err(|e| crate::error::io(path, e))?;
-    Ok(())
 }

@@ -23,7 +23,6 @@ pub fn analyse(
     let cfg = Config {
         input: input.to_path_buf(),
         format,
-        work: work.path().to_path_buf(),
         measures: measures::builtin(),
         periods: vec![period::year(year).unwrap()],
         groupings,
@@ -35,7 +34,7 @@ pub fn analyse(
         .enable_all()
         .build()
         .unwrap();
-    let out = rt.block_on(run(&cfg, &|_, _, _| {}));
+    let out = rt.block_on(run(&cfg, work.path(), &|_, _, _| {}));
     drop(work);
     out
 }
