@@ -4,6 +4,8 @@
 //! Computed from the rows as shared (suppressed groups are left out and listed), so the member's
 //! report and the coalition server show the same numbers.
 
+pub mod findings;
+
 use crate::numbers::{count, digits_for};
 use crate::rows::{AggregateRow, MeasureInfo};
 use rise_stats::inequality::{
@@ -79,7 +81,7 @@ pub struct Inequity {
     pub q_value: Option<f64>,
     /// Whether this is a finding to act on: significant, the worst group's gap excludes 0,
     /// and no overlapping dimension of the same measure carries it better (see
-    /// [`crate::findings`]).
+    /// [`findings`]).
     pub headline: bool,
     /// For a gap carried by another finding of the same measure (e.g. `race` under
     /// `race_ethnicity`): that finding's dimension.
@@ -253,7 +255,7 @@ pub fn inequities(
     for (i, q) in out.iter_mut().zip(benjamini_hochberg(&p)) {
         i.q_value = i.p_value.map(|_| q);
     }
-    crate::findings::mark(&mut out);
+    findings::mark(&mut out);
     out.sort_by(|a, b| {
         b.headline
             .cmp(&a.headline)

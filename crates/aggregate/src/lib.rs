@@ -10,7 +10,6 @@
 
 pub mod chart;
 pub mod export;
-pub mod findings;
 pub mod inequity;
 pub mod numbers;
 pub mod report;

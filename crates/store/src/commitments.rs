@@ -2,8 +2,8 @@
 //! names the organization, so one member can never read or change another's.
 
 use crate::audit::{self, NONE};
+use crate::error::bad_value;
 use crate::model::{Actor, Commitment, CommitmentStatus, OrgStatus};
-use crate::orgs::bad_value;
 use crate::{Result, Store, StoreError, now};
 use sqlx::Row;
 use sqlx::any::AnyRow;

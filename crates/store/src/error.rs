@@ -107,6 +107,14 @@ pub(crate) fn is_email(s: &str) -> bool {
         && s.len() <= 254
 }
 
+/// A value in the database that the code does not know: the database was changed by hand
+/// or by a newer version.
+pub(crate) fn bad_value(column: &str, value: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(
+        format!("unexpected {column} '{value}' in the database").into(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

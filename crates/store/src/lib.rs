@@ -27,6 +27,7 @@ mod outbox;
 mod passwords;
 mod plans;
 mod resets;
+mod secrets;
 mod tokens;
 mod users;
 

@@ -2,7 +2,7 @@
 //! outbox), and member organizations.
 
 use crate::audit::{self, NONE};
-use crate::error::{Checks, is_email};
+use crate::error::{Checks, bad_value, is_email};
 use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, Role, STATES, region_of};
 use crate::{Result, Store, StoreError, now};
 use sqlx::Row;
@@ -28,12 +28,6 @@ fn org(r: &AnyRow) -> Result<Organization> {
         applied_at: r.try_get("applied_at")?,
         decided_at: r.try_get("decided_at")?,
     })
-}
-
-pub(crate) fn bad_value(column: &str, value: &str) -> StoreError {
-    StoreError::Database(sqlx::Error::Decode(
-        format!("unexpected {column} '{value}' in the database").into(),
-    ))
 }
 
 /// Checks an application; returns the parsed type and the region.

@@ -7,9 +7,9 @@
 //! fresh link and the old one stops working.
 
 use crate::audit::{self, NONE};
+use crate::error::bad_value;
 use crate::model::{Actor, MailStatus};
-use crate::orgs::bad_value;
-use crate::users::secret;
+use crate::secrets::secret;
 use crate::{Result, Store, StoreError, now};
 use chrono::{Duration, Utc};
 use serde::Serialize;

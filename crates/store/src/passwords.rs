@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use zxcvbn::Score;
 
+/// An Argon2id hash of a random password, checked when the email is unknown.
+pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";
+
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// The longest (Argon2 takes any length; this bounds the work of checking one).
@@ -345,7 +348,7 @@ mod tests {
         assert!(!password_matches("x", "not a hash"));
         // The stand-in for unknown accounts must be worked through like a real hash, or
         // unknown accounts would answer faster than known ones.
-        let dummy = PasswordHash::new(crate::users::DUMMY_HASH).unwrap();
+        let dummy = PasswordHash::new(DUMMY_HASH).unwrap();
         assert_eq!(dummy.algorithm, ARGON2ID_IDENT);
         assert_eq!(
             Params::try_from(&dummy).unwrap().m_cost(),

@@ -4,8 +4,8 @@
 
 use crate::audit::{self, NONE};
 use crate::error::Checks;
+use crate::error::bad_value;
 use crate::model::{Actor, Plan, PlanInput, PlanStatus};
-use crate::orgs::bad_value;
 use crate::{Result, Store, StoreError, now};
 use chrono::NaiveDate;
 use sqlx::Row;

@@ -5,7 +5,8 @@
 use crate::audit::{self, NONE};
 use crate::error::Checks;
 use crate::outbox::{LINK, queue_with_link};
-use crate::users::{COLUMNS, digest, open_session, secret, user};
+use crate::secrets::{digest, secret};
+use crate::users::{COLUMNS, open_session, user};
 use crate::{Result, Session, Store, StoreError, now};
 use chrono::{Duration, Utc};
 use sqlx::Row;

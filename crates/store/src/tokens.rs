@@ -3,7 +3,8 @@
 
 use crate::audit::{self, NONE};
 use crate::model::{Actor, User};
-use crate::users::{digest, secret, user};
+use crate::secrets::{digest, secret};
+use crate::users::user;
 use crate::{Result, Store, StoreError, now};
 use chrono::{Duration, Utc};
 use serde::Serialize;

@@ -3,14 +3,14 @@
 //! and API tokens) are stored only as SHA-256 hashes.
 
 use crate::audit::{self, NONE};
+use crate::error::bad_value;
 use crate::error::{Checks, is_email};
 use crate::model::{Actor, Role, User};
-use crate::orgs::bad_value;
 use crate::outbox::INVITATION_DAYS;
+use crate::passwords::DUMMY_HASH;
+use crate::secrets::{digest, secret};
 use crate::{Result, Store, StoreError, now};
 use chrono::{Duration, Utc};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -36,22 +36,6 @@ pub(crate) fn user(r: &AnyRow) -> Result<User> {
         organization_id: r.try_get("organization_id")?,
         created_at: r.try_get("created_at")?,
     })
-}
-
-/// A new random secret (256 bits, hex) and its stored hash.
-pub(crate) fn secret() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let hash = digest(&token);
-    (token, hash)
-}
-
-pub(crate) fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A signed-in session.
@@ -521,6 +505,3 @@ pub(crate) async fn invitation(
     .await?;
     Ok(())
 }
-
-/// An Argon2id hash of a random password, checked when the email is unknown.
-pub(crate) const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2VWFbT1YoYT0bTl8RSDiUX0fP6vXTEDVXvpWjYyeE4A";

@@ -1,7 +1,7 @@
 //! The disparities `rise generate` plants are found, each once, and nothing else is.
 
 use crate::support::analyse;
-use rise_aggregate::findings::attributes;
+use rise_aggregate::inequity::findings::attributes;
 use rise_aggregate::inequity::{Inequity, inequities};
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
 use rise_aggregate::suppress::suppress_rows;

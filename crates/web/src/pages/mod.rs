@@ -2,6 +2,7 @@
 
 pub mod coalition;
 pub mod datasets;
+mod error;
 pub mod member;
 pub mod people;
 pub mod plans;

@@ -15,7 +15,7 @@
 //!
 //! An intersection therefore leads only when neither of its parts carries a gap of its own.
 
-use crate::inequity::Inequity;
+use super::Inequity;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The attributes of people a dimension is made of. `race_ethnicity` combines race and
