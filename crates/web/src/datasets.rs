@@ -133,3 +133,8 @@ impl Views {
         }
     }
 }
+
+/// How a form names an inequity: `measure|dimension|group|reference`.
+pub(crate) fn inequity_key(q: &Inequity) -> String {
+    format!("{}|{}|{}|{}", q.measure, q.dimension, q.worst, q.best)
+}

@@ -12,6 +12,7 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod adoption;
 pub mod api;
 pub mod auth;
 mod cache;
@@ -21,6 +22,7 @@ pub mod datasets;
 mod error;
 pub mod mailer;
 mod pages;
+mod session_cookie;
 pub mod tables;
 mod view;
 

@@ -11,6 +11,7 @@
 mod openapi;
 
 use crate::Shared;
+use crate::adoption::{adoption_or_empty, group_counts};
 use crate::auth::no_store;
 use crate::tables::Format;
 use axum::Json;
@@ -291,20 +292,11 @@ async fn framework(State(state): State<Shared>) -> ApiResult<Json<Value>> {
     Ok(Json(json!(fw)))
 }
 
-/// Every member's adoption status, or none before the framework is published.
-async fn adoption_or_empty(state: &Shared) -> ApiResult<Vec<rise_store::AdoptionStatus>> {
-    match state.store.adoption().await {
-        Ok(a) => Ok(a),
-        Err(StoreError::NotFound) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Counts only: how many members, how many adopted, by type, state and region, by month.
 async fn adoption(State(state): State<Shared>) -> ApiResult<Json<Value>> {
     let all = adoption_or_empty(&state).await?;
     let group = |key: fn(&rise_store::AdoptionStatus) -> String| {
-        crate::pages::public::group_counts(&all, key)
+        group_counts(&all, key)
             .into_iter()
             .map(|g| json!({"group": g.label, "members": g.members, "adopters": g.adopters}))
             .collect::<Vec<_>>()

@@ -1,9 +1,9 @@
 //! Coalition staff: the adoption dashboard and membership applications.
 
+use crate::adoption::{GroupRow, adoption_or_empty, groups};
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::pages::CsrfOnly;
-use crate::pages::public::{GroupRow, adoption_or_empty, groups};
 use crate::tables::{self, Format};
 use crate::view::{Chrome, form_errors, render};
 use crate::{Shared, charts};

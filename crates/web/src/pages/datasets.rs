@@ -255,7 +255,7 @@ fn dataset_page(
             href: format!(
                 "/org/plans/new?dataset={}&inequity={}",
                 view.dataset.id,
-                crate::error::encode(&crate::pages::plans::inequity_key(q))
+                crate::error::encode(&crate::datasets::inequity_key(q))
             ),
         })
         .collect();

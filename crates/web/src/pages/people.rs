@@ -6,7 +6,7 @@ use crate::Shared;
 use crate::auth::{Viewer, no_store};
 use crate::error::AppError;
 use crate::pages::CsrfOnly;
-use crate::pages::session::signed_in;
+use crate::session_cookie::{signed_in, signed_out};
 use crate::view::{Chrome, field_error, form_errors, passwords_differ, render};
 use askama::Template;
 use axum::Form;
@@ -210,7 +210,7 @@ pub async fn sign_out_everywhere(
     viewer.check_csrf(&f.csrf)?;
     let s = viewer.signed_in()?;
     state.store.sign_out_everywhere(&s.user).await?;
-    Ok(crate::pages::session::signed_out())
+    Ok(signed_out())
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -4,7 +4,7 @@
 
 use crate::Shared;
 use crate::auth::Viewer;
-use crate::datasets::{DatasetView, load};
+use crate::datasets::{DatasetView, inequity_key, load};
 use crate::error::AppError;
 use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
@@ -13,16 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rise_aggregate::chart::rate_chart;
-use rise_aggregate::inequity::{Inequity, dimension_label, label};
+use rise_aggregate::inequity::{dimension_label, label};
 use rise_aggregate::numbers::digits_for;
 use rise_aggregate::report::group_bars;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization, Plan, PlanInput, PlanStatus};
-
-/// How a form names an inequity: `measure|dimension|group|reference`.
-pub fn inequity_key(q: &Inequity) -> String {
-    format!("{}|{}|{}|{}", q.measure, q.dimension, q.worst, q.best)
-}
 
 /// A plan with what people read for it.
 pub struct PlanRow {

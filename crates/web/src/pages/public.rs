@@ -2,6 +2,7 @@
 //! application form.
 
 use crate::Shared;
+use crate::adoption::{GroupRow, adoption_or_empty, groups};
 use crate::auth::Viewer;
 use crate::charts;
 use crate::error::AppError;
@@ -11,56 +12,8 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use rise_store::StoreError;
 use rise_store::model::{Actor, Application, Framework, OrgKind, STATES};
-use rise_store::{AdoptionStatus, StoreError};
-use std::collections::BTreeMap;
-
-/// The adoption statuses, or none before the framework is published.
-pub(crate) async fn adoption_or_empty(state: &Shared) -> Result<Vec<AdoptionStatus>, AppError> {
-    match state.store.adoption().await {
-        Ok(a) => Ok(a),
-        Err(StoreError::NotFound) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// One row of the adoption-by-group table.
-pub struct GroupRow {
-    pub label: String,
-    pub members: i64,
-    pub adopters: i64,
-}
-
-/// Members and adopters by a grouping of the organizations, in the order of the groups'
-/// labels.
-pub(crate) fn group_counts(
-    all: &[AdoptionStatus],
-    key: impl Fn(&AdoptionStatus) -> String,
-) -> Vec<GroupRow> {
-    let mut m: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for a in all {
-        let e = m.entry(key(a)).or_insert((0, 0));
-        e.0 += 1;
-        e.1 += i64::from(a.adopted_at.is_some());
-    }
-    m.into_iter()
-        .map(|(label, (members, adopters))| GroupRow {
-            label,
-            members,
-            adopters,
-        })
-        .collect()
-}
-
-/// [`group_counts`], largest group first, for the pages' tables.
-pub(crate) fn groups(
-    all: &[AdoptionStatus],
-    key: impl Fn(&AdoptionStatus) -> String,
-) -> Vec<GroupRow> {
-    let mut rows = group_counts(all, key);
-    rows.sort_by(|a, b| b.members.cmp(&a.members).then(a.label.cmp(&b.label)));
-    rows
-}
 
 #[derive(Template)]
 #[template(path = "home.html")]

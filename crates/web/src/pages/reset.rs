@@ -4,7 +4,7 @@ use crate::Shared;
 use crate::auth::{Viewer, no_store};
 use crate::client::{ClientAddr, wait_words};
 use crate::error::{AppError, retry_after};
-use crate::pages::session::signed_in;
+use crate::session_cookie::signed_in;
 use crate::view::{Chrome, field_error, form_errors, passwords_differ, render};
 use askama::Template;
 use axum::Form;
