@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use rand::RngCore;
 use rise_store::Session;
-use rise_store::model::Role;
+use rise_store::model::{Role, User};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "rise_session";
@@ -126,40 +126,27 @@ impl Viewer {
     /// Coalition staff (admin or reviewer).
     pub fn staff(&self) -> Result<&Session, AppError> {
         let s = self.signed_in()?;
-        if s.user.role.is_staff() {
-            Ok(s)
-        } else {
-            Err(AppError::Forbidden)
-        }
+        as_staff(&s.user)?;
+        Ok(s)
     }
 
     /// A coalition admin.
     pub fn admin(&self) -> Result<&Session, AppError> {
         let s = self.signed_in()?;
-        if s.user.role == Role::CoalitionAdmin {
-            Ok(s)
-        } else {
-            Err(AppError::Forbidden)
-        }
+        as_admin(&s.user)?;
+        Ok(s)
     }
 
     /// A person of a member organization, with the organization's id.
     pub fn member(&self) -> Result<(&Session, i64), AppError> {
         let s = self.signed_in()?;
-        match s.user.organization_id {
-            Some(org) => Ok((s, org)),
-            None => Err(AppError::Forbidden),
-        }
+        Ok((s, as_member(&s.user)?))
     }
 
     /// An admin of a member organization.
     pub fn org_admin(&self) -> Result<(&Session, i64), AppError> {
-        let (s, org) = self.member()?;
-        if s.user.role == Role::OrgAdmin {
-            Ok((s, org))
-        } else {
-            Err(AppError::Forbidden)
-        }
+        let s = self.signed_in()?;
+        Ok((s, as_org_admin(&s.user)?))
     }
 
     /// The token forms of this page must carry.
@@ -178,6 +165,42 @@ impl Viewer {
         } else {
             Err(AppError::Csrf)
         }
+    }
+}
+
+// What each role may reach: the one statement of it, for the pages ([`Viewer`]) and the API
+// (`api::Caller`) alike.
+
+/// Coalition staff: admins and reviewers.
+pub fn as_staff(user: &User) -> Result<(), AppError> {
+    if user.role.is_staff() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A coalition admin.
+pub fn as_admin(user: &User) -> Result<(), AppError> {
+    if user.role == Role::CoalitionAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// A person of a member organization: the organization's id.
+pub fn as_member(user: &User) -> Result<i64, AppError> {
+    user.organization_id.ok_or(AppError::Forbidden)
+}
+
+/// An admin of a member organization: the organization's id.
+pub fn as_org_admin(user: &User) -> Result<i64, AppError> {
+    let org = as_member(user)?;
+    if user.role == Role::OrgAdmin {
+        Ok(org)
+    } else {
+        Err(AppError::Forbidden)
     }
 }
 

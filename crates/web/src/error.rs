@@ -21,6 +21,9 @@ pub enum AppError {
     /// A conflict the person can understand (already decided, already committed).
     #[error("{0}")]
     Conflict(String),
+    /// What was sent is wrong: (field, message) for each problem.
+    #[error("invalid input")]
+    Invalid(Vec<(String, String)>),
     /// Too many attempts: wait `seconds` (sent as `Retry-After`).
     #[error("{message}")]
     TooMany { seconds: u64, message: String },
@@ -35,12 +38,9 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Throttled { seconds } => AppError::throttled(seconds),
-            StoreError::Invalid(v) => AppError::Conflict(
-                v.into_iter()
-                    .map(|f| f.message)
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ),
+            StoreError::Invalid(v) => {
+                AppError::Invalid(v.into_iter().map(|f| (f.field, f.message)).collect())
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

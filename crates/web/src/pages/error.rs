@@ -36,6 +36,15 @@ impl IntoResponse for AppError {
                 "Go back, reload the page and submit the form again.".to_string(),
             ),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "That did not work", m.clone()),
+            AppError::Invalid(fields) => (
+                StatusCode::CONFLICT,
+                "That did not work",
+                fields
+                    .iter()
+                    .map(|(_, m)| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             AppError::TooMany { seconds, message } => {
                 let page = ErrorPage {
                     chrome: Chrome::anonymous("Too many attempts"),
