@@ -20,6 +20,7 @@ mod adoption;
 mod audit;
 mod commitments;
 mod datasets;
+mod email;
 mod error;
 mod framework;
 mod orgs;

@@ -1,6 +1,7 @@
 //! The coalition's vocabulary: organization types, roles, statuses, and the records the store
 //! keeps. Plain data; parsing from and to the text stored in the database.
 
+pub use crate::email::Email;
 use serde::{Deserialize, Serialize};
 
 macro_rules! text_enum {
@@ -80,6 +81,14 @@ text_enum! {
         Withdrawn = "withdrawn": "Not sent",
         /// Written before Rise delivered mail, with a one-time link that was taken out.
         Redacted = "redacted": "Not sent (link removed)",
+    }
+}
+
+text_enum! {
+    /// A coalition admin's answer to a membership application.
+    Decision {
+        Approve = "approve": "Approve",
+        Decline = "decline": "Decline",
     }
 }
 
@@ -353,6 +362,28 @@ impl Actor {
 
 #[cfg(test)]
 mod tests {
+    /// The API and forms read these enums with serde: its names must be the stored keys.
+    #[test]
+    fn serde_names_are_the_keys() {
+        fn same<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + Copy>(
+            all: &[T],
+            key: fn(T) -> &'static str,
+        ) {
+            for &v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), key(v));
+                let back: T = serde_json::from_value(serde_json::json!(key(v))).unwrap();
+                assert_eq!(back, v);
+            }
+        }
+        same(OrgKind::ALL, OrgKind::key);
+        same(OrgStatus::ALL, OrgStatus::key);
+        same(MailStatus::ALL, MailStatus::key);
+        same(Decision::ALL, Decision::key);
+        same(Role::ALL, Role::key);
+        same(CommitmentStatus::ALL, CommitmentStatus::key);
+        same(PlanStatus::ALL, PlanStatus::key);
+    }
+
     use super::*;
 
     #[test]

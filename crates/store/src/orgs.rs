@@ -2,7 +2,8 @@
 //! outbox), and member organizations.
 
 use crate::audit::{self, NONE};
-use crate::error::{Checks, bad_value, is_email};
+use crate::email::Email;
+use crate::error::{Checks, bad_value};
 use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, Role, STATES, region_of};
 use crate::{Result, Store, StoreError, now};
 use sqlx::Row;
@@ -30,8 +31,8 @@ fn org(r: &AnyRow) -> Result<Organization> {
     })
 }
 
-/// Checks an application; returns the parsed type and the region.
-fn validate(a: &Application) -> Result<(OrgKind, &'static str)> {
+/// Checks an application; returns the parsed type, the region and the contact's address.
+fn validate(a: &Application) -> Result<(OrgKind, &'static str, Email)> {
     let mut c = Checks::default();
     let name = a.name.trim();
     c.check(!name.is_empty(), "name", "Enter the organization's name.");
@@ -53,11 +54,7 @@ fn validate(a: &Application) -> Result<(OrgKind, &'static str)> {
         "contact_name",
         "Enter the name of a contact person.",
     );
-    c.check(
-        is_email(&a.contact_email),
-        "contact_email",
-        "Enter an email address like name@example.org.",
-    );
+    let email = c.email(&a.contact_email, "contact_email");
     c.check(
         a.why.trim().chars().count() >= 20,
         "why",
@@ -70,7 +67,7 @@ fn validate(a: &Application) -> Result<(OrgKind, &'static str)> {
     );
     c.finish()?;
     match (kind, region) {
-        (Some(k), Some(r)) => Ok((k, r)),
+        (Some(k), Some(r)) => Ok((k, r, email)),
         _ => Err(StoreError::invalid(
             "kind",
             "Choose the type of organization.",
@@ -81,7 +78,7 @@ fn validate(a: &Application) -> Result<(OrgKind, &'static str)> {
 impl Store {
     /// Files a membership application (from the public form).
     pub async fn apply(&self, a: &Application, actor: &Actor) -> Result<Organization> {
-        let (kind, region) = validate(a)?;
+        let (kind, region, email) = validate(a)?;
         let (_turn, mut tx) = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO organizations (name, kind, state, region, contact_name, contact_email, why,
@@ -93,7 +90,7 @@ impl Store {
         .bind(a.state.trim())
         .bind(region)
         .bind(a.contact_name.trim())
-        .bind(a.contact_email.trim().to_ascii_lowercase())
+        .bind(email.as_str())
         .bind(a.why.trim())
         .bind(OrgStatus::Applied.key())
         .bind(now())
@@ -214,8 +211,9 @@ impl Store {
         .await?;
         if approve {
             // The contact becomes the organization's first admin.
-            crate::users::invitation(&mut tx, &after, &after.contact_email, Role::OrgAdmin, actor)
-                .await?;
+            let email = Email::parse(&after.contact_email)
+                .ok_or_else(|| bad_value("contact_email", &after.contact_email))?;
+            crate::users::invitation(&mut tx, &after, &email, Role::OrgAdmin, actor).await?;
         }
         tx.commit().await?;
         Ok(after)

@@ -3,6 +3,7 @@
 //! ends every other session of the account and signs this one in, in one transaction.
 
 use crate::audit::{self, NONE};
+use crate::email::Email;
 use crate::error::Checks;
 use crate::outbox::{LINK, queue_with_link};
 use crate::secrets::{digest, secret};
@@ -18,7 +19,7 @@ impl Store {
     /// Mails a reset link to `email` if it has an account; does nothing otherwise. The caller
     /// answers the same either way, so the form does not tell who has an account.
     pub async fn request_password_reset(&self, email: &str) -> Result<()> {
-        let email = email.trim().to_ascii_lowercase();
+        let email = Email::normalised(email);
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
             .bind(&email)
             .fetch_optional(&self.pool)

@@ -3,8 +3,9 @@
 //! and API tokens) are stored only as SHA-256 hashes.
 
 use crate::audit::{self, NONE};
+use crate::email::Email;
+use crate::error::Checks;
 use crate::error::bad_value;
-use crate::error::{Checks, is_email};
 use crate::model::{Actor, Role, User};
 use crate::outbox::INVITATION_DAYS;
 use crate::passwords::DUMMY_HASH;
@@ -81,20 +82,18 @@ impl Store {
         actor: &Actor,
     ) -> Result<User> {
         let mut c = Checks::default();
-        c.check(
-            is_email(email),
-            "email",
-            "Enter an email address like name@example.org.",
-        );
+        let email = c.email(email, "email");
         c.check(!name.trim().is_empty(), "name", "Enter a name.");
         c.check(
             role.is_staff() == organization_id.is_none(),
             "role",
             "Staff belong to no organization; members belong to one.",
         );
-        let hash = self.new_password_hash(c, password, email, name).await?;
+        let hash = self
+            .new_password_hash(c, password, email.as_str(), name)
+            .await?;
         let (_turn, mut tx) = self.begin_write().await?;
-        let u = insert_user(&mut tx, email, name, &hash, role, organization_id, actor).await?;
+        let u = insert_user(&mut tx, &email, name, &hash, role, organization_id, actor).await?;
         tx.commit().await?;
         Ok(u)
     }
@@ -134,7 +133,7 @@ impl Store {
         password: &str,
         address: &str,
     ) -> Result<(String, Session)> {
-        let email = email.trim().to_ascii_lowercase();
+        let email = Email::normalised(email);
         // No account has a longer email (see `is_email`); don't store such guesses.
         if email.len() > 254 || address.len() > 64 {
             return Err(StoreError::NotFound);
@@ -293,11 +292,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         let mut c = Checks::default();
-        c.check(
-            is_email(email),
-            "email",
-            "Enter an email address like name@example.org.",
-        );
+        let email = c.email(email, "email");
         c.check(
             matches!(role, Role::OrgAdmin | Role::OrgMember),
             "role",
@@ -306,7 +301,7 @@ impl Store {
         c.finish()?;
         let org = self.organization(organization_id).await?;
         let (_turn, mut tx) = self.begin_write().await?;
-        invitation(&mut tx, &org, email, role, actor).await?;
+        invitation(&mut tx, &org, &email, role, actor).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -352,9 +347,12 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         let email: String = row.try_get("email")?;
+        let email = Email::parse(&email).ok_or_else(|| bad_value("email", &email))?;
         let mut c = Checks::default();
         c.check(!name.trim().is_empty(), "name", "Enter a name.");
-        let hash = self.new_password_hash(c, password, &email, name).await?;
+        let hash = self
+            .new_password_hash(c, password, email.as_str(), name)
+            .await?;
         let (_turn, mut tx) = self.begin_write().await?;
         // Claimed by a conditional update: of two simultaneous acceptances one gets it.
         let row = sqlx::query(
@@ -371,7 +369,7 @@ impl Store {
         let org: i64 = row.try_get("organization_id")?;
         let role: String = row.try_get("role")?;
         let role = Role::parse(&role).ok_or_else(|| bad_value("role", &role))?;
-        let actor = Actor::system(&email);
+        let actor = Actor::system(email.as_str());
         let u = insert_user(&mut tx, &email, name, &hash, role, Some(org), &actor).await?;
         let after = serde_json::json!({"organization_id": org, "email": email, "user_id": u.id});
         audit::record(
@@ -398,7 +396,7 @@ fn stamp(t: chrono::DateTime<Utc>) -> String {
 /// Inserts an account (the password already hashed) with its audit row inside `tx`.
 async fn insert_user(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    email: &str,
+    email: &Email,
     name: &str,
     hash: &str,
     role: Role,
@@ -409,7 +407,7 @@ async fn insert_user(
         "INSERT INTO users (email, name, password_hash, role, organization_id, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
     ))
-    .bind(email.trim().to_ascii_lowercase())
+    .bind(email.as_str())
     .bind(name.trim())
     .bind(hash)
     .bind(role.key())
@@ -458,11 +456,10 @@ pub(crate) async fn open_session(
 pub(crate) async fn invitation(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     org: &crate::model::Organization,
-    email: &str,
+    email: &Email,
     role: Role,
     actor: &Actor,
 ) -> Result<()> {
-    let email = email.trim().to_ascii_lowercase();
     let (token, hash) = secret();
     let expires = (Utc::now() + Duration::days(INVITATION_DAYS))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -473,7 +470,7 @@ pub(crate) async fn invitation(
     )
     .bind(&hash)
     .bind(org.id)
-    .bind(&email)
+    .bind(email.as_str())
     .bind(role.key())
     .bind(actor.user_id)
     .bind(now())
@@ -486,14 +483,14 @@ pub(crate) async fn invitation(
         actor,
         "invite",
         "invitation",
-        &email,
+        email.as_str(),
         NONE,
         Some(&after),
     )
     .await?;
     crate::outbox::queue_with_link(
         tx,
-        &email,
+        email.as_str(),
         &format!("You are invited to {} on the coalition platform", org.name),
         &format!(
             "Open {} to set your name and password. The link is yours alone and works for {INVITATION_DAYS} days.",

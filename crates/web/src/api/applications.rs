@@ -1,6 +1,6 @@
 //! Applications to join: anyone applies; staff list them, coalition admins decide.
 
-use super::{ApiError, ApiResult, Caller, created, table};
+use super::{ApiResult, Caller, created, table};
 use crate::Shared;
 use crate::tables::Format;
 use axum::extract::rejection::JsonRejection;
@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rise_store::model::{Actor, Application};
+use rise_store::model::{Actor, Application, Decision};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -52,8 +52,7 @@ async fn applications(
 
 #[derive(Deserialize)]
 struct DecisionBody {
-    /// `approve` or `decline`.
-    decision: String,
+    decision: Decision,
     #[serde(default)]
     reason: String,
 }
@@ -66,11 +65,7 @@ async fn decide(
 ) -> ApiResult<Json<Value>> {
     let user = caller.admin()?;
     let Json(b) = body?;
-    let approve = match b.decision.as_str() {
-        "approve" => true,
-        "decline" => false,
-        _ => return Err(ApiError::invalid("decision", "Use approve or decline.")),
-    };
+    let approve = b.decision == Decision::Approve;
     let org = state
         .store
         .decide(id, approve, &b.reason, &Actor::user(user))

@@ -1,6 +1,6 @@
 //! A member's commitments to the framework's actions, and their progress.
 
-use super::{ApiError, ApiResult, Caller, created, table};
+use super::{ApiResult, Caller, created, table};
 use crate::Shared;
 use crate::tables::Format;
 use axum::extract::rejection::JsonRejection;
@@ -53,7 +53,7 @@ async fn commit(
 
 #[derive(Deserialize)]
 struct ProgressBody {
-    status: String,
+    status: CommitmentStatus,
     #[serde(default)]
     notes: String,
     #[serde(default)]
@@ -68,14 +68,12 @@ async fn update_commitment(
 ) -> ApiResult<Json<Value>> {
     let (user, org_id) = caller.member()?;
     let Json(b) = body?;
-    let status = CommitmentStatus::parse(&b.status)
-        .ok_or_else(|| ApiError::invalid("status", "Use planned, in_progress or done."))?;
     let c = state
         .store
         .update_commitment(
             org_id,
             id,
-            status,
+            b.status,
             &b.notes,
             &b.evidence_url,
             &Actor::user(user),

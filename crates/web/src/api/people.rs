@@ -1,6 +1,6 @@
 //! The accounts of the caller's organization, and invitations into it.
 
-use super::{ApiError, ApiResult, Caller, created, table};
+use super::{ApiResult, Caller, created, table};
 use crate::Shared;
 use crate::tables::Format;
 use axum::extract::State;
@@ -8,7 +8,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use rise_store::model::{Actor, Role};
+use rise_store::model::{Actor, Email, Role};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,8 +36,9 @@ async fn people(
 #[derive(Deserialize)]
 struct InviteBody {
     email: String,
+    /// An organization member unless given.
     #[serde(default)]
-    role: String,
+    role: Option<Role>,
 }
 
 /// An invitation into the caller's organization (organization admins). Its one-time link is
@@ -49,17 +50,13 @@ async fn invite(
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.org_admin()?;
     let Json(b) = body?;
-    let role = match b.role.as_str() {
-        "" | "org_member" => Role::OrgMember,
-        "org_admin" => Role::OrgAdmin,
-        _ => return Err(ApiError::invalid("role", "Use org_member or org_admin.")),
-    };
+    let role = b.role.unwrap_or(Role::OrgMember);
     state
         .store
         .invite(org_id, &b.email, role, &Actor::user(user))
         .await?;
     Ok(created(json!({
-        "email": b.email.trim().to_ascii_lowercase(),
+        "email": Email::normalised(&b.email),
         "role": role.key(),
         "status": "queued",
     })))

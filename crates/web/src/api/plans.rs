@@ -1,6 +1,6 @@
 //! A member's action plans against its inequities.
 
-use super::{ApiError, ApiResult, Caller, created, table};
+use super::{ApiResult, Caller, created, table};
 use crate::Shared;
 use crate::tables::Format;
 use axum::extract::rejection::JsonRejection;
@@ -53,7 +53,7 @@ async fn plan(
 
 #[derive(Deserialize)]
 struct PlanStatusBody {
-    status: String,
+    status: PlanStatus,
 }
 
 async fn update_plan(
@@ -64,11 +64,9 @@ async fn update_plan(
 ) -> ApiResult<Json<Value>> {
     let (user, org_id) = caller.member()?;
     let Json(b) = body?;
-    let status = PlanStatus::parse(&b.status)
-        .ok_or_else(|| ApiError::invalid("status", "Use draft, active, achieved or closed."))?;
     let p = state
         .store
-        .set_plan_status(org_id, id, status, &Actor::user(user))
+        .set_plan_status(org_id, id, b.status, &Actor::user(user))
         .await?;
     Ok(Json(json!(p)))
 }

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::{Html, Redirect, Response};
 use rise_store::AdoptionStatus;
-use rise_store::model::{Actor, AuditEntry, Dataset, OrgStatus, Organization};
+use rise_store::model::{Actor, AuditEntry, Dataset, Decision, OrgStatus, Organization};
 use rise_store::{FrameworkFile, OutboxEntry, StoreError};
 
 /// A member's row on the dashboard.
@@ -261,7 +261,7 @@ pub struct DecisionForm {
     #[serde(default)]
     pub csrf: String,
     #[serde(default)]
-    pub decision: String,
+    pub decision: Option<Decision>,
     #[serde(default)]
     pub reason: String,
 }
@@ -274,10 +274,9 @@ pub async fn decide(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let session = viewer.admin()?;
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "decline" => false,
-        _ => return Err(AppError::Conflict("Choose approve or decline.".into())),
+    let approve = match f.decision {
+        Some(d) => d == Decision::Approve,
+        None => return Err(AppError::Conflict("Choose approve or decline.".into())),
     };
     state
         .store

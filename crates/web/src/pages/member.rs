@@ -153,7 +153,7 @@ pub struct ProgressForm {
     #[serde(default)]
     pub csrf: String,
     #[serde(default)]
-    pub status: String,
+    pub status: Option<CommitmentStatus>,
     #[serde(default)]
     pub notes: String,
     #[serde(default)]
@@ -168,7 +168,8 @@ pub async fn update_commitment(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (session, org) = viewer.member()?;
-    let status = CommitmentStatus::parse(&f.status)
+    let status = f
+        .status
         .ok_or_else(|| AppError::Conflict("Choose planned, in progress or done.".into()))?;
     let c = state
         .store

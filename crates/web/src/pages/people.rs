@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rise_store::ApiToken;
 use rise_store::StoreError;
-use rise_store::model::{Actor, Organization, Role, User};
+use rise_store::model::{Actor, Email, Organization, Role, User};
 
 #[derive(Template)]
 #[template(path = "people.html")]
@@ -94,8 +94,9 @@ pub struct InviteForm {
     pub csrf: String,
     #[serde(default)]
     pub email: String,
+    /// An organization member unless given.
     #[serde(default)]
-    pub role: String,
+    pub role: Option<Role>,
 }
 
 /// `POST /org/people`: an organization admin invites someone.
@@ -106,18 +107,14 @@ pub async fn invite(
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (s, org_id) = viewer.org_admin()?;
-    let role = if f.role == Role::OrgAdmin.key() {
-        Role::OrgAdmin
-    } else {
-        Role::OrgMember
-    };
+    let role = f.role.unwrap_or(Role::OrgMember);
     let outcome = match state
         .store
         .invite(org_id, &f.email, role, &Actor::user(&s.user))
         .await
     {
         Ok(()) => Outcome {
-            invited: Some(f.email.trim().to_ascii_lowercase()),
+            invited: Some(Email::normalised(&f.email)),
             ..Outcome::default()
         },
         Err(e) => Outcome {

@@ -369,7 +369,7 @@ pub struct StatusForm {
     #[serde(default)]
     pub csrf: String,
     #[serde(default)]
-    pub status: String,
+    pub status: Option<PlanStatus>,
 }
 
 /// `POST /org/plans/{id}/status`.
@@ -381,7 +381,8 @@ pub async fn set_status(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (session, org_id) = viewer.member()?;
-    let status = PlanStatus::parse(&f.status)
+    let status = f
+        .status
         .ok_or_else(|| AppError::Conflict("Choose one of the plan statuses.".into()))?;
     state
         .store

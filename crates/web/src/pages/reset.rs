@@ -11,6 +11,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rise_store::model::Email;
 use rise_store::{RESET_MINUTES, StoreError};
 
 #[derive(Template)]
@@ -80,7 +81,7 @@ pub async fn request(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
     state.store.request_password_reset(email).await?;
-    Ok(render(&page(Some(email.to_ascii_lowercase()), None))?.into_response())
+    Ok(render(&page(Some(Email::normalised(email)), None))?.into_response())
 }
 
 #[derive(Template)]
