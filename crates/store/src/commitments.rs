@@ -2,28 +2,11 @@
 //! names the organization, so one member can never read or change another's.
 
 use crate::audit::{self, NONE};
-use crate::error::bad_value;
 use crate::model::{Actor, Commitment, CommitmentStatus, OrgStatus};
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, from_row, now};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "id, organization_id, action_key, category, status, notes, evidence_url, created_at, updated_at";
-
-fn commitment(r: &AnyRow) -> Result<Commitment> {
-    let status: String = r.try_get("status")?;
-    Ok(Commitment {
-        id: r.try_get("id")?,
-        organization_id: r.try_get("organization_id")?,
-        action_key: r.try_get("action_key")?,
-        category: r.try_get("category")?,
-        status: CommitmentStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
-        notes: r.try_get("notes")?,
-        evidence_url: r.try_get("evidence_url")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
 
 fn check_url(url: &str) -> Result<()> {
     let u = url.trim();
@@ -85,7 +68,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "You have already committed to this action."))?;
-        let c = commitment(&row)?;
+        let c: Commitment = from_row(&row)?;
         audit::record(&mut tx, actor, "commit", "commitment", c.id, NONE, Some(&c)).await?;
         tx.commit().await?;
         Ok(c)
@@ -122,7 +105,7 @@ impl Store {
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-        let after = commitment(&row)?;
+        let after = from_row(&row)?;
         audit::record(
             &mut tx,
             actor,
@@ -147,7 +130,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        commitment(&row)
+        from_row(&row)
     }
 
     /// An organization's commitments, oldest first.
@@ -159,7 +142,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(commitment)
+        .map(from_row)
         .collect()
     }
 

@@ -13,6 +13,9 @@ use std::fmt::Write;
 const COLUMNS: &str =
     "id, organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_at";
 
+// Read by hand, unlike the other records: the flag is an integer column (the Any driver
+// cannot decode SQLite's integers as booleans) and `bool` has no `TryFrom<i64>` for
+// `#[sqlx(try_from)]`.
 fn dataset(r: &AnyRow) -> Result<Dataset> {
     let flag: i64 = r.try_get("unsuppressed")?;
     Ok(Dataset {

@@ -3,8 +3,8 @@
 //! they survive edits.
 
 use crate::audit;
-use crate::model::{Action, Actor, Category, Framework, OrgKind};
-use crate::{FieldError, Result, Store, StoreError, now};
+use crate::model::{Action, Actor, Category, Framework, FrameworkVersion, OrgKind};
+use crate::{FieldError, Result, Store, StoreError, from_row, now};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashSet;
@@ -262,21 +262,15 @@ impl Store {
         })
     }
 
-    /// Every version: number, note, date.
-    pub async fn framework_versions(&self) -> Result<Vec<(i64, String, String)>> {
+    /// Every version, newest first.
+    pub async fn framework_versions(&self) -> Result<Vec<FrameworkVersion>> {
         sqlx::query(
             "SELECT version, note, created_at FROM framework_versions ORDER BY version DESC",
         )
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("version")?,
-                r.try_get("note")?,
-                r.try_get("created_at")?,
-            ))
-        })
+        .map(from_row)
         .collect()
     }
 }

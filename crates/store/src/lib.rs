@@ -173,6 +173,14 @@ impl Store {
     }
 }
 
+/// A record read from a row by its `FromRow` derive (sqlx's errors become the store's).
+pub(crate) fn from_row<T>(row: &sqlx::any::AnyRow) -> Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    Ok(T::from_row(row)?)
+}
+
 /// The current time as stored: ISO 8601 UTC, whole seconds.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

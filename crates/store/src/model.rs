@@ -4,6 +4,15 @@
 pub use crate::email::Email;
 use serde::{Deserialize, Serialize};
 
+/// A stored key the code does not know: the database was changed by hand or by a newer
+/// version.
+#[derive(Debug, thiserror::Error)]
+#[error("unexpected {what} '{key}' in the database")]
+pub struct UnknownKey {
+    what: &'static str,
+    key: String,
+}
+
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $key:literal : $label:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -28,6 +37,18 @@ macro_rules! text_enum {
             /// Parses a key.
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($key => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        /// How a stored key is read back (`#[sqlx(try_from = "String")]`).
+        impl TryFrom<String> for $name {
+            type Error = UnknownKey;
+
+            fn try_from(s: String) -> Result<Self, UnknownKey> {
+                Self::parse(&s).ok_or(UnknownKey {
+                    what: stringify!($name),
+                    key: s,
+                })
             }
         }
 
@@ -156,16 +177,18 @@ pub fn region_of(state: &str) -> Option<&'static str> {
 }
 
 /// A member organization or an applicant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Organization {
     pub id: i64,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub kind: OrgKind,
     pub state: String,
     pub region: String,
     pub contact_name: String,
     pub contact_email: String,
     pub why: String,
+    #[sqlx(try_from = "String")]
     pub status: OrgStatus,
     pub decision_reason: Option<String>,
     pub applied_at: String,
@@ -184,13 +207,32 @@ pub struct Application {
 }
 
 /// A person with an account.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub email: String,
     pub name: String,
+    #[sqlx(try_from = "String")]
     pub role: Role,
     pub organization_id: Option<i64>,
+    pub created_at: String,
+}
+
+/// An open invitation: whom it is for, into which organization, with which role.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Invitation {
+    /// The organization's name.
+    pub organization: String,
+    pub email: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+}
+
+/// One published version of the framework.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct FrameworkVersion {
+    pub version: i64,
+    pub note: String,
     pub created_at: String,
 }
 
@@ -252,12 +294,13 @@ impl Framework {
 }
 
 /// A member's commitment to an action.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Commitment {
     pub id: i64,
     pub organization_id: i64,
     pub action_key: String,
     pub category: String,
+    #[sqlx(try_from = "String")]
     pub status: CommitmentStatus,
     pub notes: String,
     pub evidence_url: String,
@@ -281,7 +324,7 @@ pub struct Dataset {
 }
 
 /// An action plan aimed at one inequity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Plan {
     pub id: i64,
     pub organization_id: i64,
@@ -298,6 +341,7 @@ pub struct Plan {
     pub changes: String,
     pub start_date: String,
     pub target_date: String,
+    #[sqlx(try_from = "String")]
     pub status: PlanStatus,
     pub created_at: String,
     pub updated_at: String,

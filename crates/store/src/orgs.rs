@@ -5,31 +5,10 @@ use crate::audit::{self, NONE};
 use crate::email::Email;
 use crate::error::{Checks, bad_value};
 use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, Role, STATES, region_of};
-use crate::{Result, Store, StoreError, now};
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use crate::{Result, Store, StoreError, from_row, now};
 
 const COLUMNS: &str = "id, name, kind, state, region, contact_name, contact_email, why, status, \
                        decision_reason, applied_at, decided_at";
-
-fn org(r: &AnyRow) -> Result<Organization> {
-    let kind: String = r.try_get("kind")?;
-    let status: String = r.try_get("status")?;
-    Ok(Organization {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        kind: OrgKind::parse(&kind).ok_or_else(|| bad_value("kind", &kind))?,
-        state: r.try_get("state")?,
-        region: r.try_get("region")?,
-        contact_name: r.try_get("contact_name")?,
-        contact_email: r.try_get("contact_email")?,
-        why: r.try_get("why")?,
-        status: OrgStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
-        decision_reason: r.try_get("decision_reason")?,
-        applied_at: r.try_get("applied_at")?,
-        decided_at: r.try_get("decided_at")?,
-    })
-}
 
 /// Checks an application; returns the parsed type, the region and the contact's address.
 fn validate(a: &Application) -> Result<(OrgKind, &'static str, Email)> {
@@ -99,7 +78,7 @@ impl Store {
         .map_err(|e| {
             StoreError::unique(e, "An organization with this name has already applied.")
         })?;
-        let o = org(&row)?;
+        let o: Organization = from_row(&row)?;
         audit::record(
             &mut tx,
             actor,
@@ -175,7 +154,7 @@ impl Store {
                 now.status.label().to_lowercase()
             )));
         };
-        let after = org(&row)?;
+        let after: Organization = from_row(&row)?;
         audit::record(
             &mut tx,
             actor,
@@ -228,7 +207,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        org(&row)
+        from_row(&row)
     }
 
     /// Organizations, optionally of one status, by name.
@@ -250,6 +229,6 @@ impl Store {
                 .await?
             }
         };
-        rows.iter().map(org).collect()
+        rows.iter().map(from_row).collect()
     }
 }

@@ -4,39 +4,12 @@
 
 use crate::audit::{self, NONE};
 use crate::error::Checks;
-use crate::error::bad_value;
 use crate::model::{Actor, Plan, PlanInput, PlanStatus};
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, from_row, now};
 use chrono::NaiveDate;
-use sqlx::Row;
-use sqlx::any::AnyRow;
 
 const COLUMNS: &str = "id, organization_id, dataset_id, measure, dimension, subgroup, reference, period, \
     baseline_rate, reference_rate, target_rate, owner, changes, start_date, target_date, status, created_at, updated_at";
-
-fn plan(r: &AnyRow) -> Result<Plan> {
-    let status: String = r.try_get("status")?;
-    Ok(Plan {
-        id: r.try_get("id")?,
-        organization_id: r.try_get("organization_id")?,
-        dataset_id: r.try_get("dataset_id")?,
-        measure: r.try_get("measure")?,
-        dimension: r.try_get("dimension")?,
-        subgroup: r.try_get("subgroup")?,
-        reference: r.try_get("reference")?,
-        period: r.try_get("period")?,
-        baseline_rate: r.try_get("baseline_rate")?,
-        reference_rate: r.try_get("reference_rate")?,
-        target_rate: r.try_get("target_rate")?,
-        owner: r.try_get("owner")?,
-        changes: r.try_get("changes")?,
-        start_date: r.try_get("start_date")?,
-        target_date: r.try_get("target_date")?,
-        status: PlanStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
-}
 
 impl Store {
     /// Writes an action plan for one of the organization's inequities.
@@ -152,7 +125,7 @@ impl Store {
             .bind(&t)
             .fetch_one(&mut *tx)
             .await?;
-        let created = plan(&row)?;
+        let created: Plan = from_row(&row)?;
         audit::record(
             &mut tx,
             actor,
@@ -185,7 +158,7 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        let after = plan(&row)?;
+        let after = from_row(&row)?;
         audit::record(
             &mut tx,
             actor,
@@ -210,7 +183,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        plan(&row)
+        from_row(&row)
     }
 
     /// An organization's plans, newest first.
@@ -222,7 +195,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(plan)
+        .map(from_row)
         .collect()
     }
 }

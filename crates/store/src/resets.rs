@@ -5,10 +5,11 @@
 use crate::audit::{self, NONE};
 use crate::email::Email;
 use crate::error::Checks;
+use crate::model::User;
 use crate::outbox::{LINK, queue_with_link};
 use crate::secrets::{digest, secret};
-use crate::users::{COLUMNS, open_session, user};
-use crate::{Result, Session, Store, StoreError, now};
+use crate::users::{COLUMNS, open_session};
+use crate::{Result, Session, Store, StoreError, from_row, now};
 use chrono::{Duration, Utc};
 use sqlx::Row;
 
@@ -27,7 +28,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(());
         };
-        let u = user(&row)?;
+        let u: User = from_row(&row)?;
         let (token, hash) = secret();
         let expires = (Utc::now() + Duration::minutes(RESET_MINUTES))
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -96,7 +97,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let u = user(&row)?;
+        let u: User = from_row(&row)?;
         let hash = self
             .new_password_hash(Checks::default(), password, &u.email, &u.name)
             .await?;

@@ -4,8 +4,7 @@
 use crate::audit::{self, NONE};
 use crate::model::{Actor, User};
 use crate::secrets::{digest, secret};
-use crate::users::user;
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, from_row, now};
 use chrono::{Duration, Utc};
 use serde::Serialize;
 use sqlx::Row;
@@ -84,7 +83,7 @@ impl Store {
         let id: i64 = row.try_get("token_id")?;
         let last: Option<String> = row.try_get("last_used_at")?;
         self.note_token_use(id, last);
-        user(&row)
+        from_row(&row)
     }
 
     /// The tokens of `user`, the live ones first, newest first.

@@ -6,14 +6,13 @@ use crate::audit::{self, NONE};
 use crate::email::Email;
 use crate::error::Checks;
 use crate::error::bad_value;
-use crate::model::{Actor, Role, User};
+use crate::model::{Actor, Invitation, Role, User};
 use crate::outbox::INVITATION_DAYS;
 use crate::passwords::DUMMY_HASH;
 use crate::secrets::{digest, secret};
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, from_row, now};
 use chrono::{Duration, Utc};
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// Sign-in attempts allowed per account and client address within [`THROTTLE_MINUTES`]; a
 /// successful sign-in starts the count again.
@@ -26,18 +25,6 @@ pub const SESSION_HOURS: i64 = 12;
 pub const SESSION_SECONDS: i64 = SESSION_HOURS * 3600;
 
 pub(crate) const COLUMNS: &str = "id, email, name, role, organization_id, created_at";
-
-pub(crate) fn user(r: &AnyRow) -> Result<User> {
-    let role: String = r.try_get("role")?;
-    Ok(User {
-        id: r.try_get("id")?,
-        email: r.try_get("email")?,
-        name: r.try_get("name")?,
-        role: Role::parse(&role).ok_or_else(|| bad_value("role", &role))?,
-        organization_id: r.try_get("organization_id")?,
-        created_at: r.try_get("created_at")?,
-    })
-}
 
 /// A signed-in session.
 #[derive(Debug, Clone)]
@@ -105,7 +92,7 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(StoreError::NotFound)?;
-        user(&row)
+        from_row(&row)
     }
 
     /// The people of an organization.
@@ -116,7 +103,7 @@ impl Store {
         .bind(organization_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(user).collect()
+        rows.iter().map(from_row).collect()
     }
 
     /// Signs in from a client `address` (as the web layer identifies clients): reserves one
@@ -159,7 +146,7 @@ impl Store {
         let (Some(row), true) = (row, found) else {
             return Err(StoreError::NotFound);
         };
-        let u = user(&row)?;
+        let u = from_row(&row)?;
         let (_turn, mut tx) = self.begin_write().await?;
         let opened = open_session(&mut tx, u).await?;
         sqlx::query("DELETE FROM sign_in_attempts WHERE email = $1 AND address = $2")
@@ -244,7 +231,7 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound)?;
         Ok(Session {
-            user: user(&row)?,
+            user: from_row(&row)?,
             csrf_token: row.try_get("csrf_token")?,
         })
     }
@@ -307,9 +294,9 @@ impl Store {
     }
 
     /// An open invitation: the organization's name, the email and the role it is for.
-    pub async fn invitation(&self, token: &str) -> Result<(String, String, Role)> {
+    pub async fn invitation(&self, token: &str) -> Result<Invitation> {
         let row = sqlx::query(
-            "SELECT o.name, i.email, i.role FROM invitations i
+            "SELECT o.name AS organization, i.email, i.role FROM invitations i
              JOIN organizations o ON o.id = i.organization_id
              WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
         )
@@ -318,12 +305,7 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        let role: String = row.try_get("role")?;
-        Ok((
-            row.try_get("name")?,
-            row.try_get("email")?,
-            Role::parse(&role).ok_or_else(|| bad_value("role", &role))?,
-        ))
+        from_row(&row)
     }
 
     /// Accepts an invitation: creates the account and signs it in, all or nothing (the
@@ -416,7 +398,7 @@ async fn insert_user(
     .fetch_one(&mut **tx)
     .await
     .map_err(|e| StoreError::unique(e, "An account with this email already exists."))?;
-    let u = user(&row)?;
+    let u: User = from_row(&row)?;
     audit::record(tx, actor, "create", "user", u.id, NONE, Some(&u)).await?;
     Ok(u)
 }

@@ -124,7 +124,11 @@ fn applications_are_validated_decided_and_audited() {
         assert_eq!(mail[0].to, b.contact_email);
         assert!(mail[1].subject.contains("approved"));
         let token = link_to(&s, &b.contact_email).await;
-        let (org_name, email, role) = s.invitation(&token).await.unwrap();
+        let rise_store::model::Invitation {
+            organization: org_name,
+            email,
+            role,
+        } = s.invitation(&token).await.unwrap();
         assert_eq!(
             (org_name.as_str(), email.as_str()),
             ("Hill Hospital", b.contact_email.as_str())
@@ -809,7 +813,7 @@ fn the_outbox_keeps_links_for_their_recipients_and_resends_fresh_ones() {
             s.invitation(&token).await,
             Err(StoreError::NotFound)
         ));
-        assert_eq!(s.invitation(&fresh).await.unwrap().1, contact);
+        assert_eq!(s.invitation(&fresh).await.unwrap().email, contact);
         // Resending the resend before it went out replaces it: one live link at a time.
         let third = s.resend(again, &admin()).await;
         assert!(

@@ -543,7 +543,7 @@ pub async fn audit(
 struct FrameworkEditor {
     chrome: Chrome,
     version: i64,
-    versions: Vec<(i64, String, String)>,
+    versions: Vec<rise_store::model::FrameworkVersion>,
     text: String,
     note: String,
     errors: Vec<(String, String)>,

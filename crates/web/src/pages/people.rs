@@ -263,7 +263,11 @@ async fn invitation_page(
     name: String,
     errors: Vec<(String, String)>,
 ) -> Result<InvitationPage, AppError> {
-    let (org_name, email, role) = state.store.invitation(token).await?;
+    let rise_store::model::Invitation {
+        organization: org_name,
+        email,
+        role,
+    } = state.store.invitation(token).await?;
     Ok(InvitationPage {
         chrome: Chrome::new(viewer, "Accept the invitation"),
         token: token.to_string(),
