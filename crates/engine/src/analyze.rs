@@ -172,9 +172,7 @@ impl Session {
                 }
                 row.clear();
                 row.extend(labels.iter().map(|l| l.value(i)));
-                roster
-                    .push(ids.value(i), &row)
-                    .map_err(|e| EngineError::Arrow(format!("{e:?}")))?;
+                roster.push(ids.value(i), &row)?;
             }
         }
         self.roster = Some(roster);
@@ -216,9 +214,7 @@ impl Session {
             .iter()
             .map(|g| g.parts.iter().map(|d| d.name).collect())
             .collect();
-        let cells = roster
-            .count(&marks, &parts)
-            .map_err(|e| EngineError::Setting(format!("{e:?}")))?;
+        let cells = roster.count(&marks, &parts)?;
         let mut out: Vec<Count> = cells
             .into_iter()
             .map(|c| Count {

@@ -19,6 +19,9 @@ pub enum EngineError {
     /// A measure definition is wrong.
     #[error("measure '{id}': {message}")]
     Measure { id: String, message: String },
+    /// The patients cannot be grouped as asked (too many, or too many distinct values).
+    #[error("{0}")]
+    Roster(#[from] crate::tally::RosterError),
     /// A command-line setting is wrong.
     #[error("{0}")]
     Setting(String),
@@ -64,7 +67,11 @@ impl EngineError {
     pub fn is_input(&self) -> bool {
         matches!(
             self,
-            Self::Record { .. } | Self::File { .. } | Self::Measure { .. } | Self::Setting(_)
+            Self::Record { .. }
+                | Self::File { .. }
+                | Self::Measure { .. }
+                | Self::Roster(_)
+                | Self::Setting(_)
         )
     }
 }

@@ -85,19 +85,24 @@ pub struct Labels {
     lookup: hashbrown::HashMap<String, u16>,
 }
 
+/// The most distinct labels one dimension may have: every `u16` code.
+pub const MAX_LABELS: usize = 1 << 16;
+
 impl Labels {
-    /// Appends the next patient's label.
+    /// Whether `label` has a code or can get one.
+    fn has_room_for(&self, label: &str) -> bool {
+        self.names.len() < MAX_LABELS || self.lookup.contains_key(label)
+    }
+
+    /// Appends the next patient's label (after [`Labels::has_room_for`]).
     fn push(&mut self, label: &str) {
         let code = match self.lookup.get(label) {
             Some(&c) => c,
             None => {
-                // More than 65 535 distinct labels in one dimension would make every subgroup
-                // tiny anyway; they share the last code rather than fail.
+                // `has_room_for` was checked, so the code fits; the fallback is never taken.
                 let c = u16::try_from(self.names.len()).unwrap_or(u16::MAX);
-                if c < u16::MAX {
-                    self.names.push(label.to_string());
-                    self.lookup.insert(label.to_string(), c);
-                }
+                self.names.push(label.to_string());
+                self.lookup.insert(label.to_string(), c);
                 c
             }
         };
@@ -156,12 +161,19 @@ pub struct Cell {
 }
 
 /// Which error a roster can refuse with.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RosterError {
     /// A grouping names a dimension the roster does not have.
+    #[error("no dimension '{0}' to group by")]
     UnknownDimension(String),
     /// More than `u32::MAX` patients.
+    #[error("more than {} patients in one period; split the data", u32::MAX)]
     TooManyPatients,
+    /// A dimension with more distinct labels than [`MAX_LABELS`].
+    #[error(
+        "dimension '{0}' has more than 65,536 distinct values; group them (for example ZIP codes into areas) before analysing"
+    )]
+    TooManyLabels(String),
 }
 
 impl Roster {
@@ -189,6 +201,19 @@ impl Roster {
     pub fn push(&mut self, id: &str, labels: &[&str]) -> Result<(), RosterError> {
         if self.index.len() >= u32::MAX as usize {
             return Err(RosterError::TooManyPatients);
+        }
+        // Checked before the patient is added, so a refused push leaves the roster as it was
+        // (a repeated id is ignored as always: its labels are not kept).
+        if let Some(d) = self
+            .labels
+            .iter()
+            .zip(labels)
+            .position(|(l, v)| !l.has_room_for(v))
+        {
+            return match self.index.get(id) {
+                Some(_) => Ok(()),
+                None => Err(RosterError::TooManyLabels(self.dimensions[d].clone())),
+            };
         }
         if self.index.insert(id).is_some() {
             for (l, v) in self.labels.iter_mut().zip(labels) {
@@ -353,6 +378,29 @@ mod tests {
             r.count(&m, &[vec!["race"]]),
             Err(RosterError::UnknownDimension("race".into()))
         );
+    }
+
+    #[test]
+    fn a_dimension_has_at_most_every_u16_code() {
+        let mut r = Roster::new(&["zip"]);
+        for i in 0..MAX_LABELS {
+            r.push(&format!("p{i}"), &[&format!("z{i}")]).unwrap();
+        }
+        // One label too many is refused with the dimension's name, and nothing is added.
+        assert_eq!(
+            r.push("extra", &["z-new"]),
+            Err(RosterError::TooManyLabels("zip".into()))
+        );
+        assert_eq!(r.len(), MAX_LABELS);
+        assert!(r.push("p0", &["z-new"]).is_ok(), "a repeated id is ignored");
+        r.push("known", &["z7"]).unwrap();
+        let mut marks = Marks::new(r.len());
+        marks.denominator().fill(true);
+        let cells = r.count(&marks, &[vec!["zip"]]).unwrap();
+        // Every label is counted under its own name (no code without one).
+        assert_eq!(cells.len(), 1 + MAX_LABELS);
+        let z7 = cells.iter().find(|c| c.subgroup == "z7").unwrap();
+        assert_eq!(z7.denominator, 2);
     }
 
     #[test]
