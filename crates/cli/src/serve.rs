@@ -14,6 +14,19 @@ use rise_web::AppState;
 use rise_web::mailer::Mailer;
 use std::path::Path;
 
+/// The server's log on stderr: one line per request (its id, route, status and time) and
+/// every error, at `info` unless `RUST_LOG` says otherwise (e.g. `RUST_LOG=rise_web=debug`).
+fn log_to_stderr() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second call (tests call serve twice in one process) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -47,6 +60,7 @@ async fn listen(bind: &str, state: AppState) -> Result<()> {
 }
 
 pub fn serve(args: &ServeArgs) -> Result<()> {
+    log_to_stderr();
     runtime()?.block_on(async {
         let store = Store::open(&args.database_url)
             .await
@@ -215,6 +229,7 @@ const ADMIN_PASSWORD: &str = "rise-demo-admin";
 const MEMBER_PASSWORD: &str = "rise-demo-member";
 
 pub fn demo(args: &DemoArgs) -> Result<()> {
+    log_to_stderr();
     let dir = &args.dir;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let db = dir.join("rise.db");

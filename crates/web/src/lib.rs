@@ -24,6 +24,7 @@ pub mod mailer;
 mod pages;
 mod session_cookie;
 pub mod tables;
+mod trace;
 mod view;
 
 pub use error::AppError;
@@ -33,7 +34,9 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use rise_store::Store;
 use std::sync::Arc;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// What every request can reach.
 pub struct AppState {
@@ -192,6 +195,17 @@ pub fn app(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        // Outermost: every request gets an id first, then its span; the id goes back out.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(trace::span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::new(trace::REQUEST_ID))
+        .layer(SetRequestIdLayer::new(
+            trace::REQUEST_ID,
+            trace::Counter::default(),
         ));
     // Served over HTTPS (which is what secure cookies say): browsers are to come back only so.
     let routes = if state.secure_cookies {

@@ -157,10 +157,10 @@ fn host(site: &str) -> &str {
 pub async fn deliver(store: Store, mailer: Arc<Mailer>) {
     match store.mail_interrupted().await {
         Ok(0) => {}
-        Ok(n) => eprintln!(
-            "rise: {n} message(s) were being sent when the server last stopped; marked failed (resend them from the outbox if they did not arrive)"
+        Ok(n) => tracing::warn!(
+            "{n} message(s) were being sent when the server last stopped; marked failed (resend them from the outbox if they did not arrive)"
         ),
-        Err(e) => eprintln!("rise: cannot read the outbox: {e}"),
+        Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
     }
     loop {
         let mut full = false;
@@ -172,26 +172,27 @@ pub async fn deliver(store: Store, mailer: Arc<Mailer>) {
                         Ok(true) => {}
                         Ok(false) => continue,
                         Err(e) => {
-                            eprintln!("rise: cannot claim message {}: {e}", m.id);
+                            tracing::error!(message_id = m.id, error = %e, "cannot claim message");
                             continue;
                         }
                     }
                     let done = match mailer.send(&m).await {
                         Ok(()) => store.mail_sent(m.id).await,
                         Err(e) => {
-                            eprintln!("rise: message {} not delivered: {e}", m.id);
+                            tracing::warn!(message_id = m.id, error = %e, "message not delivered");
                             store.mail_failed(m.id, &e).await
                         }
                     };
                     if let Err(e) = done {
-                        eprintln!(
-                            "rise: the delivery of message {} was not recorded: {e}",
-                            m.id
+                        tracing::error!(
+                            message_id = m.id,
+                            error = %e,
+                            "the delivery of a message was not recorded"
                         );
                     }
                 }
             }
-            Err(e) => eprintln!("rise: cannot read the outbox: {e}"),
+            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
         }
         if !full {
             tokio::select! {

@@ -88,7 +88,7 @@ impl From<AppError> for ApiError {
             },
             AppError::TooMany { seconds, message } => Self::too_many(seconds, message),
             AppError::Internal(m) => {
-                eprintln!("rise-web: internal error (api): {m}");
+                tracing::error!(error = %m, "internal error (api)");
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong; the error has been logged.",

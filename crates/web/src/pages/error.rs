@@ -59,7 +59,7 @@ impl IntoResponse for AppError {
                 return retry_after(res, *seconds);
             }
             AppError::Internal(m) => {
-                eprintln!("rise-web: internal error: {m}");
+                tracing::error!(error = %m, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong",
