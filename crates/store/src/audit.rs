@@ -1,8 +1,10 @@
 //! The audit log: one row per write, in the write's own transaction.
 
 use crate::model::{Actor, AuditEntry};
-use crate::{Result, Store, now};
+use crate::{Result, Store, from_row, now};
 use serde::Serialize;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
 use sqlx::{Any, Row, Transaction};
 
 /// Records a write. `before` and `after` are stored as JSON.
@@ -32,6 +34,49 @@ pub(crate) async fn record<B: Serialize, A: Serialize>(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// What a write was, for its audit row.
+pub(crate) struct Change<'a> {
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub id: i64,
+}
+
+/// Changes one record with one statement and writes its audit row, all in `tx`. The record
+/// as it was is read inside the transaction (`select`, made with [`Store::for_update`]), so
+/// the log's "before" is what the update changed even when writers race. `None` when the
+/// record is missing or `update` matched nothing (a condition of its `WHERE` no longer
+/// held); then nothing was written.
+pub(crate) async fn update<'q, T>(
+    tx: &mut Transaction<'_, Any>,
+    change: Change<'_>,
+    select: Query<'q, Any, AnyArguments<'q>>,
+    update: Query<'q, Any, AnyArguments<'q>>,
+) -> Result<Option<(T, T)>>
+where
+    T: Serialize + for<'r> sqlx::FromRow<'r, AnyRow>,
+{
+    let Some(row) = select.fetch_optional(&mut **tx).await? else {
+        return Ok(None);
+    };
+    let before: T = from_row(&row)?;
+    let Some(row) = update.fetch_optional(&mut **tx).await? else {
+        return Ok(None);
+    };
+    let after: T = from_row(&row)?;
+    record(
+        tx,
+        change.actor,
+        change.action,
+        change.entity,
+        change.id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    Ok(Some((before, after)))
 }
 
 /// Nothing to record on one side of a write.

@@ -1,7 +1,7 @@
 //! Commitments: a member organization's chosen actions and its progress on them. Every query
 //! names the organization, so one member can never read or change another's.
 
-use crate::audit::{self, NONE};
+use crate::audit::{self, Change, NONE};
 use crate::model::{Actor, Commitment, CommitmentStatus, OrgStatus};
 use crate::{Result, Store, StoreError, from_row, now};
 use sqlx::Row;
@@ -91,31 +91,33 @@ impl Store {
                 "Use at most 4,000 characters.",
             ));
         }
-        let before = self.commitment(organization_id, id).await?;
         let (_turn, mut tx) = self.begin_write().await?;
-        let row = sqlx::query(&format!(
+        let select = self.for_update(&format!(
+            "SELECT {COLUMNS} FROM commitments WHERE organization_id = $1 AND id = $2"
+        ));
+        let update = format!(
             "UPDATE commitments SET status = $1, notes = $2, evidence_url = $3, updated_at = $4
              WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
-        ))
-        .bind(status.key())
-        .bind(notes.trim())
-        .bind(evidence_url.trim())
-        .bind(now())
-        .bind(organization_id)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let after = from_row(&row)?;
-        audit::record(
+        );
+        let (_, after) = audit::update(
             &mut tx,
-            actor,
-            "update",
-            "commitment",
-            id,
-            Some(&before),
-            Some(&after),
+            Change {
+                actor,
+                action: "update",
+                entity: "commitment",
+                id,
+            },
+            sqlx::query(&select).bind(organization_id).bind(id),
+            sqlx::query(&update)
+                .bind(status.key())
+                .bind(notes.trim())
+                .bind(evidence_url.trim())
+                .bind(now())
+                .bind(organization_id)
+                .bind(id),
         )
-        .await?;
+        .await?
+        .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
     }

@@ -159,9 +159,21 @@ impl Store {
                 "Say what changed in this version.",
             ));
         }
-        let before = self.current_framework().await.ok();
-        let version = before.as_ref().map_or(1, |f| f.version + 1);
         let (_turn, mut tx) = self.begin_write().await?;
+        // The version it replaces, read inside the transaction, so the audit row names the one
+        // it replaced (two publishers at once: SQLite queues them, PostgreSQL refuses the
+        // second on the version's key rather than overwriting).
+        let before: Option<(i64, i64)> = match sqlx::query(
+            "SELECT v.version, (SELECT COUNT(*) FROM framework_actions a WHERE a.version = v.version) AS actions
+             FROM framework_versions v ORDER BY v.version DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            Some(r) => Some((r.try_get("version")?, r.try_get("actions")?)),
+            None => None,
+        };
+        let version = before.map_or(1, |(v, _)| v + 1);
         sqlx::query("INSERT INTO framework_versions (version, note, created_by, created_at) VALUES ($1, $2, $3, $4)")
             .bind(version)
             .bind(note.trim())
@@ -195,9 +207,7 @@ impl Store {
                 .await?;
         }
         let summary = serde_json::json!({"version": version, "note": note.trim(), "categories": categories.len(), "actions": actions.len()});
-        let old = before
-            .as_ref()
-            .map(|f| serde_json::json!({"version": f.version, "actions": f.actions.len()}));
+        let old = before.map(|(v, actions)| serde_json::json!({"version": v, "actions": actions}));
         audit::record(
             &mut tx,
             actor,

@@ -149,6 +149,15 @@ impl Store {
         }
     }
 
+    /// A `SELECT` of a record about to be changed, locking it until the commit: PostgreSQL
+    /// needs `FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` already holds the whole database.
+    pub(crate) fn for_update(&self, select: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => select.to_string(),
+            Backend::Postgres => format!("{select} FOR UPDATE"),
+        }
+    }
+
     /// Waits for this process's turn to write outside a transaction (one statement).
     pub(crate) async fn write_turn(&self) -> WriteTurn {
         match self.backend {

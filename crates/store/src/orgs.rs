@@ -1,7 +1,7 @@
 //! Membership: applications, the decisions on them (each tells the applicant through the
 //! outbox), and member organizations.
 
-use crate::audit::{self, NONE};
+use crate::audit::{self, Change, NONE};
 use crate::email::Email;
 use crate::error::{Checks, bad_value};
 use crate::model::{Actor, Application, OrgKind, OrgStatus, Organization, Role, STATES, region_of};
@@ -111,12 +111,13 @@ impl Store {
         reason: &str,
         actor: &Actor,
     ) -> Result<Organization> {
-        let before = self.organization(id).await?;
-        if before.status != OrgStatus::Applied {
+        // A quick answer before any lock is taken; the transaction checks again.
+        let current = self.organization(id).await?;
+        if current.status != OrgStatus::Applied {
             return Err(StoreError::Conflict(format!(
                 "{} has already been {}.",
-                before.name,
-                before.status.label().to_lowercase()
+                current.name,
+                current.status.label().to_lowercase()
             )));
         }
         let reason = reason.trim();
@@ -134,18 +135,31 @@ impl Store {
         let (_turn, mut tx) = self.begin_write().await?;
         // Conditional on the application still being open: of two reviewers deciding at once,
         // only one update matches a row; the other is told it lost instead of overwriting.
-        let row = sqlx::query(&format!(
+        let select = self.for_update(&format!(
+            "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+        ));
+        let update = format!(
             "UPDATE organizations SET status = $1, decision_reason = $2, decided_at = $3
              WHERE id = $4 AND status = $5 RETURNING {COLUMNS}"
-        ))
-        .bind(status.key())
-        .bind(Some(reason).filter(|r| !r.is_empty()))
-        .bind(now())
-        .bind(id)
-        .bind(OrgStatus::Applied.key())
-        .fetch_optional(&mut *tx)
+        );
+        let changed = audit::update::<Organization>(
+            &mut tx,
+            Change {
+                actor,
+                action: if approve { "approve" } else { "decline" },
+                entity: "organization",
+                id,
+            },
+            sqlx::query(&select).bind(id),
+            sqlx::query(&update)
+                .bind(status.key())
+                .bind(Some(reason).filter(|r| !r.is_empty()))
+                .bind(now())
+                .bind(id)
+                .bind(OrgStatus::Applied.key()),
+        )
         .await?;
-        let Some(row) = row else {
+        let Some((_, after)) = changed else {
             drop(tx);
             let now = self.organization(id).await?;
             return Err(StoreError::Conflict(format!(
@@ -154,17 +168,6 @@ impl Store {
                 now.status.label().to_lowercase()
             )));
         };
-        let after: Organization = from_row(&row)?;
-        audit::record(
-            &mut tx,
-            actor,
-            if approve { "approve" } else { "decline" },
-            "organization",
-            id,
-            Some(&before),
-            Some(&after),
-        )
-        .await?;
         let body = if approve {
             format!(
                 "{} is now a member of the coalition.{} Sign in with the invitation we sent to set your password, then commit to actions in each category of the framework.",

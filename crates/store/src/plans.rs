@@ -2,7 +2,7 @@
 //! reference group) in one of the member's data sets, with a baseline taken from that data
 //! set, a target, an owner, the changes to test, and dates.
 
-use crate::audit::{self, NONE};
+use crate::audit::{self, Change, NONE};
 use crate::error::Checks;
 use crate::model::{Actor, Plan, PlanInput, PlanStatus};
 use crate::{Result, Store, StoreError, from_row, now};
@@ -148,27 +148,31 @@ impl Store {
         status: PlanStatus,
         actor: &Actor,
     ) -> Result<Plan> {
-        let before = self.plan(organization_id, id).await?;
         let (_turn, mut tx) = self.begin_write().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE action_plans SET status = $1, updated_at = $2 WHERE organization_id = $3 AND id = $4 RETURNING {COLUMNS}"))
-            .bind(status.key())
-            .bind(now())
-            .bind(organization_id)
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        let after = from_row(&row)?;
-        audit::record(
+        let select = self.for_update(&format!(
+            "SELECT {COLUMNS} FROM action_plans WHERE organization_id = $1 AND id = $2"
+        ));
+        let update = format!(
+            "UPDATE action_plans SET status = $1, updated_at = $2
+             WHERE organization_id = $3 AND id = $4 RETURNING {COLUMNS}"
+        );
+        let (_, after) = audit::update(
             &mut tx,
-            actor,
-            "update",
-            "action_plan",
-            id,
-            Some(&before),
-            Some(&after),
+            Change {
+                actor,
+                action: "update",
+                entity: "action_plan",
+                id,
+            },
+            sqlx::query(&select).bind(organization_id).bind(id),
+            sqlx::query(&update)
+                .bind(status.key())
+                .bind(now())
+                .bind(organization_id)
+                .bind(id),
         )
-        .await?;
+        .await?
+        .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(after)
     }

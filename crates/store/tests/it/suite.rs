@@ -439,6 +439,14 @@ fn members_commit_upload_plan_and_adopt_behind_tenant_walls() {
             .await
             .unwrap();
         assert_eq!(done.status, CommitmentStatus::Done);
+        // The audit row holds the commitment as it was and as it became.
+        let log = s
+            .audit_log(Some(("commitment", &first.id.to_string())), 1)
+            .await
+            .unwrap();
+        assert_eq!(log[0].action, "update");
+        assert!(log[0].before.as_deref().unwrap().contains("\"planned\""));
+        assert!(log[0].after.as_deref().unwrap().contains("Board approved"));
         assert_eq!(
             fields(
                 s.update_commitment(
