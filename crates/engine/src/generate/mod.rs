@@ -194,9 +194,69 @@ fn at(d: NaiveDate, hour: i64) -> i64 {
     midnight_micros(d) + hour * 3_600_000_000
 }
 
+/// What the generator knows about a person beyond their record: facts the measures' planted
+/// gaps and eligibility depend on.
+struct Traits {
+    age: i64,
+    adult: bool,
+    /// The income draw in [0, 1) (the lowest quintile is below 0.2).
+    income_u: f64,
+}
+
+/// One patient's records being written: whose, the year, and the encounter counter.
+struct Chart<'a> {
+    rng: &'a mut ChaCha8Rng,
+    sink: &'a mut dyn Sink,
+    pid: String,
+    start: NaiveDate,
+    end: NaiveDate,
+    encounters: u32,
+}
+
+impl Chart<'_> {
+    /// A new encounter id of this patient.
+    fn next_encounter(&mut self) -> String {
+        self.encounters += 1;
+        format!(
+            "{}-e{}-{}",
+            self.pid,
+            self.encounters,
+            self.rng.random_range(0..1000)
+        )
+    }
+}
+
+/// A visit (encounter id and day).
+type Visit = (String, NaiveDate);
+
+/// One synthetic patient and their year of care, in named steps. The steps draw from `rng`
+/// in a fixed order, so a seed always gives the same population.
 fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> Result<()> {
-    let y = end.year();
-    let start = NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(end);
+    let start = NaiveDate::from_ymd_opt(end.year(), 1, 1).unwrap_or(end);
+    let (p, t) = draw(rng, i, start, end);
+    sink.patient(&p)?;
+    let mut c = Chart {
+        rng,
+        sink,
+        pid: p.id.clone(),
+        start,
+        end,
+        encounters: 0,
+    };
+    let visits = visits(&mut c)?;
+    let last_visit = visits.last().cloned();
+    hypertension(&mut c, &p, &t, &visits)?;
+    diabetes(&mut c, &p, &t, last_visit.as_ref())?;
+    screenings(&mut c, &p, &t)?;
+    immunizations(&mut c, &p, &t, &visits)?;
+    ascvd(&mut c, &t)?;
+    depression(&mut c, &t, last_visit.as_ref())?;
+    hospital(&mut c, &t)?;
+    deliveries(&mut c, &p, &t)
+}
+
+/// Who the person is: demographics in roughly US proportions.
+fn draw(rng: &mut ChaCha8Rng, i: u64, start: NaiveDate, end: NaiveDate) -> (Person, Traits) {
     // race_ethnicity shares (roughly US Census 2020), then race for Hispanic people.
     let re = *pick(
         rng,
@@ -299,21 +359,27 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
         zip,
         income,
     };
-    sink.patient(&p)?;
-    let pid = p.id.clone();
-    let adult = age >= 18;
-    let mut enc_n = 0;
-    let mut next_enc = |rng: &mut ChaCha8Rng| {
-        enc_n += 1;
-        format!("{pid}-e{enc_n}-{}", rng.random_range(0..1000))
+    let traits = Traits {
+        age,
+        adult: age >= 18,
+        income_u,
     };
+    (p, traits)
+}
+
+/// A visit last year for most, and the year's ambulatory visits, in date order.
+fn visits(c: &mut Chart<'_>) -> Result<Vec<Visit>> {
     // A visit last year keeps most patients "active" for look-back denominators.
-    if chance(rng, 0.8) {
-        let d = day_in(rng, start - Duration::days(365), start - Duration::days(1));
-        let e = next_enc(rng);
-        sink.encounter(
+    if chance(c.rng, 0.8) {
+        let d = day_in(
+            c.rng,
+            c.start - Duration::days(365),
+            c.start - Duration::days(1),
+        );
+        let e = c.next_encounter();
+        c.sink.encounter(
             &e,
-            &pid,
+            &c.pid,
             at(d, 9),
             at(d, 10),
             "wellness",
@@ -323,15 +389,15 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
     }
     // Ambulatory visits in the year.
     let mut visits = Vec::new();
-    if chance(rng, 0.85) {
-        let n = 1 + rng.random_range(0..4);
+    if chance(c.rng, 0.85) {
+        let n = 1 + c.rng.random_range(0..4);
         for k in 0..n {
-            let d = day_in(rng, start, end);
-            let e = next_enc(rng);
+            let d = day_in(c.rng, c.start, c.end);
+            let e = c.next_encounter();
             let class = if k == 0 { "wellness" } else { "ambulatory" };
-            sink.encounter(
+            c.sink.encounter(
                 &e,
-                &pid,
+                &c.pid,
                 at(d, 9),
                 at(d, 10),
                 class,
@@ -342,35 +408,39 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
         }
         visits.sort_by_key(|v| v.1);
     }
-    let last_visit = visits.last().cloned();
+    Ok(visits)
+}
+
+/// Hypertension and blood pressure at each visit (planted: Black −0.20 control).
+fn hypertension(c: &mut Chart<'_>, p: &Person, t: &Traits, visits: &[Visit]) -> Result<()> {
     // Hypertension and blood pressure control (planted: Black −0.20).
-    if adult && chance(rng, 0.30) {
-        sink.condition(
-            &pid,
-            start - Duration::days(rng.random_range(30..3000)),
+    if t.adult && chance(c.rng, 0.30) {
+        c.sink.condition(
+            &c.pid,
+            c.start - Duration::days(c.rng.random_range(30..3000)),
             "59621000",
             "Essential hypertension (disorder)",
         )?;
         let p_control = 0.65
-            + if p.race == "Black or African American" && !hispanic {
+            + if p.race == "Black or African American" && !p.hispanic {
                 -0.20
             } else {
                 0.0
             };
-        let controlled = chance(rng, p_control);
+        let controlled = chance(c.rng, p_control);
         for (k, (e, d)) in visits.iter().enumerate() {
             let last = k + 1 == visits.len();
             let (sys, dia) = if last {
                 if controlled {
-                    (rng.random_range(110..139), rng.random_range(65..89))
+                    (c.rng.random_range(110..139), c.rng.random_range(65..89))
                 } else {
-                    (rng.random_range(142..175), rng.random_range(80..105))
+                    (c.rng.random_range(142..175), c.rng.random_range(80..105))
                 }
             } else {
-                (rng.random_range(115..165), rng.random_range(70..100))
+                (c.rng.random_range(115..165), c.rng.random_range(70..100))
             };
-            sink.observation(
-                &pid,
+            c.sink.observation(
+                &c.pid,
                 e,
                 at(*d, 9),
                 "8480-6",
@@ -378,8 +448,8 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
                 f64::from(sys),
                 "mm[Hg]",
             )?;
-            sink.observation(
-                &pid,
+            c.sink.observation(
+                &c.pid,
                 e,
                 at(*d, 9),
                 "8462-4",
@@ -389,26 +459,31 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
             )?;
         }
     }
+    Ok(())
+}
+
+/// Diabetes and its HbA1c at the last visit (planted: Medicaid +0.30 poor control).
+fn diabetes(c: &mut Chart<'_>, p: &Person, t: &Traits, last_visit: Option<&Visit>) -> Result<()> {
     // Diabetes and HbA1c (planted: Medicaid +0.30 poor control among the tested).
-    if adult && chance(rng, 0.10) {
-        sink.condition(
-            &pid,
-            start - Duration::days(rng.random_range(30..4000)),
+    if t.adult && chance(c.rng, 0.10) {
+        c.sink.condition(
+            &c.pid,
+            c.start - Duration::days(c.rng.random_range(30..4000)),
             "44054006",
             "Diabetes mellitus type 2 (disorder)",
         )?;
         if let Some((e, d)) = &last_visit
-            && chance(rng, 0.85)
+            && chance(c.rng, 0.85)
         {
-            let p_poor = 0.25 + if payer == "Medicaid" { 0.30 } else { 0.0 };
-            let v = if chance(rng, p_poor) {
-                rng.random_range(9.1..12.5)
+            let p_poor = 0.25 + if p.payer == "Medicaid" { 0.30 } else { 0.0 };
+            let v = if chance(c.rng, p_poor) {
+                c.rng.random_range(9.1..12.5)
             } else {
-                rng.random_range(5.4..8.9)
+                c.rng.random_range(5.4..8.9)
             };
             let v = (v * 10.0f64).round() / 10.0;
-            sink.observation(
-                &pid,
+            c.sink.observation(
+                &c.pid,
                 e,
                 at(*d, 9),
                 "4548-4",
@@ -418,17 +493,23 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
             )?;
         }
     }
+    Ok(())
+}
+
+/// Colorectal, breast and cervical cancer screening.
+fn screenings(c: &mut Chart<'_>, p: &Person, t: &Traits) -> Result<()> {
     // Colorectal screening (planted: not English −0.25).
-    if (45..=75).contains(&age) {
-        let not_english = !language.is_empty() && language != "English";
-        if chance(rng, 0.70 + if not_english { -0.25 } else { 0.0 }) {
-            if chance(rng, 0.7) {
-                let d = day_in(rng, end - Duration::days(9 * 365), end);
-                sink.procedure(&pid, "", at(d, 11), "73761001", "Colonoscopy")?;
+    if (45..=75).contains(&t.age) {
+        let not_english = !p.language.is_empty() && p.language != "English";
+        if chance(c.rng, 0.70 + if not_english { -0.25 } else { 0.0 }) {
+            if chance(c.rng, 0.7) {
+                let d = day_in(c.rng, c.end - Duration::days(9 * 365), c.end);
+                c.sink
+                    .procedure(&c.pid, "", at(d, 11), "73761001", "Colonoscopy")?;
             } else {
-                let d = day_in(rng, start, end);
-                sink.observation(
-                    &pid,
+                let d = day_in(c.rng, c.start, c.end);
+                c.sink.observation(
+                    &c.pid,
                     "",
                     at(d, 11),
                     "57905-2",
@@ -440,53 +521,64 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
         }
     }
     // Breast screening (planted: lowest income quintile −0.25).
-    if female
-        && (52..=74).contains(&age)
-        && chance(rng, 0.76 + if income_u < 0.2 { -0.25 } else { 0.0 })
+    if p.female
+        && (52..=74).contains(&t.age)
+        && chance(c.rng, 0.76 + if t.income_u < 0.2 { -0.25 } else { 0.0 })
     {
-        let d = day_in(rng, end - Duration::days(700), end);
-        sink.procedure(&pid, "", at(d, 11), "71651007", "Mammography (procedure)")?;
+        let d = day_in(c.rng, c.end - Duration::days(700), c.end);
+        c.sink
+            .procedure(&c.pid, "", at(d, 11), "71651007", "Mammography (procedure)")?;
     }
     // Cervical screening.
-    if female && (24..=64).contains(&age) && chance(rng, 0.72) {
-        let d = day_in(rng, end - Duration::days(3 * 365 - 2), end);
-        sink.procedure(
-            &pid,
+    if p.female && (24..=64).contains(&t.age) && chance(c.rng, 0.72) {
+        let d = day_in(c.rng, c.end - Duration::days(3 * 365 - 2), c.end);
+        c.sink.procedure(
+            &c.pid,
             "",
             at(d, 11),
             "90226004",
             "Cytopathology procedure, preparation of smear, genital source",
         )?;
     }
-    // Childhood MMR by age 2.
-    if (age == 2 || age == 1) && chance(rng, 0.90) {
-        let d = (birth + Duration::days(395)).min(end);
-        sink.immunization(&pid, "", at(d, 10), "03", "MMR")?;
+    Ok(())
+}
+
+/// MMR by age 2 and the flu vaccine among those seen.
+fn immunizations(c: &mut Chart<'_>, p: &Person, t: &Traits, visits: &[Visit]) -> Result<()> {
+    // Childhood MMR by t.age 2.
+    if (t.age == 2 || t.age == 1) && chance(c.rng, 0.90) {
+        let d = (p.birth + Duration::days(395)).min(c.end);
+        c.sink.immunization(&c.pid, "", at(d, 10), "03", "MMR")?;
     }
     // Flu vaccine among those seen (planted: Hispanic −0.20).
     if let Some((e, d)) = visits.first()
-        && chance(rng, 0.50 + if hispanic { -0.20 } else { 0.0 })
+        && chance(c.rng, 0.50 + if p.hispanic { -0.20 } else { 0.0 })
     {
-        sink.immunization(
-            &pid,
+        c.sink.immunization(
+            &c.pid,
             e,
             at(*d, 10),
             "140",
             "Influenza, seasonal, injectable, preservative free",
         )?;
     }
+    Ok(())
+}
+
+/// Coronary disease and statins.
+fn ascvd(c: &mut Chart<'_>, t: &Traits) -> Result<()> {
     // ASCVD and statins.
-    if age >= 40 && chance(rng, 0.06) {
-        sink.condition(
-            &pid,
-            start - Duration::days(rng.random_range(30..3000)),
+    if t.age >= 40 && chance(c.rng, 0.06) {
+        c.sink.condition(
+            &c.pid,
+            c.start - Duration::days(c.rng.random_range(30..3000)),
             "53741008",
             "Coronary arteriosclerosis (disorder)",
         )?;
-        if chance(rng, 0.68) {
-            let s = start - Duration::days(rng.random_range(1..900));
-            sink.medication(
-                &pid,
+        if chance(c.rng, 0.68) {
+            let s = c.start - Duration::days(c.rng.random_range(1..900));
+            c.sink.medication(
+                &c.pid,
                 "",
                 at(s, 12),
                 None,
@@ -495,14 +587,19 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
             )?;
         }
     }
+    Ok(())
+}
+
+/// Depression screening at the last visit, 12 and older.
+fn depression(c: &mut Chart<'_>, t: &Traits, last_visit: Option<&Visit>) -> Result<()> {
     // Depression screening among those seen, 12 and older.
-    if age >= 12
+    if t.age >= 12
         && let Some((e, d)) = &last_visit
-        && chance(rng, 0.62)
+        && chance(c.rng, 0.62)
     {
-        let score = f64::from(rng.random_range(0..6));
-        sink.observation(
-            &pid,
+        let score = f64::from(c.rng.random_range(0..6));
+        c.sink.observation(
+            &c.pid,
             e,
             at(*d, 9),
             "55757-9",
@@ -511,27 +608,32 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
             "{score}",
         )?;
     }
+    Ok(())
+}
+
+/// Hospital stays with their readmissions, and emergency visits.
+fn hospital(c: &mut Chart<'_>, t: &Traits) -> Result<()> {
     // Hospital stays and readmissions.
-    if adult && chance(rng, 0.07) {
-        let d = day_in(rng, start, end - Duration::days(40));
-        let len = rng.random_range(2..7);
-        let e = next_enc(rng);
+    if t.adult && chance(c.rng, 0.07) {
+        let d = day_in(c.rng, c.start, c.end - Duration::days(40));
+        let len = c.rng.random_range(2..7);
+        let e = c.next_encounter();
         let stop = d + Duration::days(len);
-        sink.encounter(
+        c.sink.encounter(
             &e,
-            &pid,
+            &c.pid,
             at(d, 8),
             at(stop, 12),
             "inpatient",
             "32485007",
             "Hospital admission (procedure)",
         )?;
-        if chance(rng, 0.14) {
-            let r = stop + Duration::days(rng.random_range(3..30));
-            let e2 = next_enc(rng);
-            sink.encounter(
+        if chance(c.rng, 0.14) {
+            let r = stop + Duration::days(c.rng.random_range(3..30));
+            let e2 = c.next_encounter();
+            c.sink.encounter(
                 &e2,
-                &pid,
+                &c.pid,
                 at(r, 8),
                 at(r + Duration::days(3), 12),
                 "inpatient",
@@ -541,12 +643,12 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
         }
     }
     // Emergency department.
-    if chance(rng, 0.18) {
-        let d = day_in(rng, start, end);
-        let e = next_enc(rng);
-        sink.encounter(
+    if chance(c.rng, 0.18) {
+        let d = day_in(c.rng, c.start, c.end);
+        let e = c.next_encounter();
+        c.sink.encounter(
             &e,
-            &pid,
+            &c.pid,
             at(d, 20),
             at(d, 23),
             "emergency",
@@ -554,22 +656,27 @@ fn person(rng: &mut ChaCha8Rng, i: u64, end: NaiveDate, sink: &mut dyn Sink) -> 
             "Emergency room admission (procedure)",
         )?;
     }
+    Ok(())
+}
+
+/// Deliveries and postpartum visits.
+fn deliveries(c: &mut Chart<'_>, p: &Person, t: &Traits) -> Result<()> {
     // Deliveries and postpartum visits.
-    if female && (18..=44).contains(&age) && chance(rng, 0.05) {
-        let d = day_in(rng, start, end - Duration::days(45));
-        sink.procedure(
-            &pid,
+    if p.female && (18..=44).contains(&t.age) && chance(c.rng, 0.05) {
+        let d = day_in(c.rng, c.start, c.end - Duration::days(45));
+        c.sink.procedure(
+            &c.pid,
             "",
             at(d, 6),
             "236973005",
             "Delivery procedure (procedure)",
         )?;
-        if chance(rng, 0.78) {
-            let v = d + Duration::days(rng.random_range(7..=40));
-            let e = next_enc(rng);
-            sink.encounter(
+        if chance(c.rng, 0.78) {
+            let v = d + Duration::days(c.rng.random_range(7..=40));
+            let e = c.next_encounter();
+            c.sink.encounter(
                 &e,
-                &pid,
+                &c.pid,
                 at(v, 9),
                 at(v, 10),
                 "ambulatory",
