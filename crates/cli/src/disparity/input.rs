@@ -63,6 +63,36 @@ pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<Parsed> {
 
 /// Parses CSV bytes; `name` is used in messages.
 pub fn parse(name: &str, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Parsed> {
+    let bytes = utf8(name, bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let h = header(name, &mut reader)?;
+    let mut raw = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            input(format!(
+                "{name}:{line}: malformed CSV row: {}",
+                csv_reason(&e)
+            ))
+        })?;
+        if let Some(r) = row(name, &record, &h, opts)? {
+            raw.push(r);
+        }
+    }
+    if raw.is_empty() {
+        return Err(input(format!("{name}: no data rows after the header")));
+    }
+    check_rows(name, &raw, h.order.is_some())?;
+    if let Some(r) = opts.reference {
+        use_reference(name, &mut raw, r)?;
+    }
+    build(name, raw, opts)
+}
+
+/// The bytes without a byte-order mark, if they are UTF-8 text.
+fn utf8<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b [u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = 1 + bytes[..e.valid_up_to()]
@@ -73,9 +103,20 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Parsed>
             "{name}:{line}: the file is not UTF-8 text (save it as CSV UTF-8)"
         )));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+    Ok(bytes)
+}
+
+/// Where the columns are: `subgroup`, one style's value columns, and the optional `order`
+/// and `reference`.
+struct Header {
+    subgroup: usize,
+    columns: Columns,
+    order: Option<usize>,
+    reference: Option<usize>,
+}
+
+/// Reads and checks the header row.
+fn header(name: &str, reader: &mut csv::Reader<&[u8]>) -> Result<Header> {
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| input(format!("{name}:1: cannot read the header row: {e}")))?
@@ -128,137 +169,136 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Parsed>
             population: need("population", why)?,
         }
     };
-    let order_col = col.get("order").copied();
-    let reference_col = col.get("reference").copied();
+    Ok(Header {
+        subgroup: subgroup_col,
+        columns,
+        order: col.get("order").copied(),
+        reference: col.get("reference").copied(),
+    })
+}
 
-    let mut raw = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            input(format!(
-                "{name}:{line}: malformed CSV row: {}",
-                csv_reason(&e)
-            ))
-        })?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        let cell = |i: usize| record.get(i).unwrap_or("");
-        let at =
-            |column: &str, msg: String| input(format!("{name}:{line}: column '{column}': {msg}"));
-        let number = |i: usize, column: &str| -> Result<f64> {
-            let text = cell(i);
-            if text.is_empty() {
-                return Err(at(column, "is empty".into()));
-            }
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(at(column, format!("'{text}' is not a number"))),
-            }
-        };
-        let subgroup = cell(subgroup_col).to_string();
-        if subgroup.is_empty() {
-            return Err(at("subgroup", "is empty".into()));
-        }
-        let values = match columns {
-            Columns::Heat {
-                estimate,
-                se,
-                population,
-            } => {
-                let e = number(estimate, "estimate")?;
-                let s = number(se, "se")?;
-                let p = number(population, "population")?;
-                if e < 0.0 {
-                    return Err(at("estimate", format!("{e} is negative")));
-                }
-                if opts.scale == 100.0 && e > 100.0 {
-                    return Err(at(
-                        "estimate",
-                        format!("{e} is above 100 for a percentage (set --scale for rates)"),
-                    ));
-                }
-                if s < 0.0 {
-                    return Err(at("se", format!("{s} is negative")));
-                }
-                if p < 0.0 {
-                    return Err(at("population", format!("{p} is negative")));
-                }
-                Values::Heat {
-                    estimate: e,
-                    se: s,
-                    population: p,
-                }
-            }
-            Columns::Counts {
-                events,
-                denominator,
-            } => {
-                let x = number(events, "events")?;
-                let n = number(denominator, "denominator")?;
-                if x < 0.0 {
-                    return Err(at("events", format!("{x} is negative")));
-                }
-                if n <= 0.0 {
-                    return Err(at("denominator", format!("{n} must be more than 0")));
-                }
-                Values::Counts {
-                    events: x,
-                    denominator: n,
-                }
-            }
-        };
-        let order = match order_col.map(cell) {
-            None | Some("") => None,
-            Some(text) => match text.parse::<i64>() {
-                Ok(o) if o >= 1 => Some(o),
-                _ => {
-                    return Err(at(
-                        "order",
-                        format!("'{text}' is not a whole number of 1 or more"),
-                    ));
-                }
-            },
-        };
-        let reference = match reference_col.map(|i| cell(i).to_ascii_lowercase()) {
-            None => false,
-            Some(t) => match t.as_str() {
-                "" | "0" | "false" | "no" => false,
-                "1" | "true" | "yes" => true,
-                _ => {
-                    return Err(at(
-                        "reference",
-                        format!("'{t}' should be 1 (reference) or 0"),
-                    ));
-                }
-            },
-        };
-        raw.push(RawRow {
-            line,
-            subgroup,
-            values,
-            order,
-            reference,
-        });
+/// One data row checked, or `None` for a blank one.
+fn row(
+    name: &str,
+    record: &csv::StringRecord,
+    h: &Header,
+    opts: &ReadOptions<'_>,
+) -> Result<Option<RawRow>> {
+    let line = record.position().map_or(0, |p| p.line());
+    if record.iter().all(str::is_empty) {
+        return Ok(None);
     }
-    if raw.is_empty() {
-        return Err(input(format!("{name}: no data rows after the header")));
-    }
-    check_rows(name, &raw, order_col.is_some())?;
-    if let Some(r) = opts.reference {
-        if !raw.iter().any(|row| row.subgroup == r) {
-            let names: Vec<&str> = raw.iter().map(|row| row.subgroup.as_str()).collect();
-            return Err(input(format!(
-                "--reference '{r}' names no subgroup in {name} (subgroups: {})",
-                names.join(", ")
-            )));
+    let cell = |i: usize| record.get(i).unwrap_or("");
+    let at = |column: &str, msg: String| input(format!("{name}:{line}: column '{column}': {msg}"));
+    let number = |i: usize, column: &str| -> Result<f64> {
+        let text = cell(i);
+        if text.is_empty() {
+            return Err(at(column, "is empty".into()));
         }
-        for row in &mut raw {
-            row.reference = row.subgroup == r;
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(at(column, format!("'{text}' is not a number"))),
         }
+    };
+    let subgroup = cell(h.subgroup).to_string();
+    if subgroup.is_empty() {
+        return Err(at("subgroup", "is empty".into()));
     }
-    build(name, raw, opts)
+    let values = match h.columns {
+        Columns::Heat {
+            estimate,
+            se,
+            population,
+        } => {
+            let e = number(estimate, "estimate")?;
+            let s = number(se, "se")?;
+            let p = number(population, "population")?;
+            if e < 0.0 {
+                return Err(at("estimate", format!("{e} is negative")));
+            }
+            if opts.scale == 100.0 && e > 100.0 {
+                return Err(at(
+                    "estimate",
+                    format!("{e} is above 100 for a percentage (set --scale for rates)"),
+                ));
+            }
+            if s < 0.0 {
+                return Err(at("se", format!("{s} is negative")));
+            }
+            if p < 0.0 {
+                return Err(at("population", format!("{p} is negative")));
+            }
+            Values::Heat {
+                estimate: e,
+                se: s,
+                population: p,
+            }
+        }
+        Columns::Counts {
+            events,
+            denominator,
+        } => {
+            let x = number(events, "events")?;
+            let n = number(denominator, "denominator")?;
+            if x < 0.0 {
+                return Err(at("events", format!("{x} is negative")));
+            }
+            if n <= 0.0 {
+                return Err(at("denominator", format!("{n} must be more than 0")));
+            }
+            Values::Counts {
+                events: x,
+                denominator: n,
+            }
+        }
+    };
+    let order = match h.order.map(cell) {
+        None | Some("") => None,
+        Some(text) => match text.parse::<i64>() {
+            Ok(o) if o >= 1 => Some(o),
+            _ => {
+                return Err(at(
+                    "order",
+                    format!("'{text}' is not a whole number of 1 or more"),
+                ));
+            }
+        },
+    };
+    let reference = match h.reference.map(|i| cell(i).to_ascii_lowercase()) {
+        None => false,
+        Some(t) => match t.as_str() {
+            "" | "0" | "false" | "no" => false,
+            "1" | "true" | "yes" => true,
+            _ => {
+                return Err(at(
+                    "reference",
+                    format!("'{t}' should be 1 (reference) or 0"),
+                ));
+            }
+        },
+    };
+    Ok(Some(RawRow {
+        line,
+        subgroup,
+        values,
+        order,
+        reference,
+    }))
+}
+
+/// `--reference NAME`: that subgroup is the reference, whatever the file's column says.
+fn use_reference(name: &str, raw: &mut [RawRow], r: &str) -> Result<()> {
+    if !raw.iter().any(|row| row.subgroup == r) {
+        let names: Vec<&str> = raw.iter().map(|row| row.subgroup.as_str()).collect();
+        return Err(input(format!(
+            "--reference '{r}' names no subgroup in {name} (subgroups: {})",
+            names.join(", ")
+        )));
+    }
+    for row in raw {
+        row.reference = row.subgroup == r;
+    }
+    Ok(())
 }
 
 fn csv_reason(e: &csv::Error) -> String {
