@@ -329,13 +329,8 @@ mod tests {
     use super::*;
 
     fn info(id: &str) -> MeasureInfo {
-        MeasureInfo {
-            id: id.into(),
-            title: format!("{id}, \"quoted\""),
-            steward: "CMS130".into(),
-            higher_is_better: id != "bad",
-            description: "line one\nline two".into(),
-        }
+        MeasureInfo::new(id, &format!("{id}, \"quoted\""), "CMS130", id != "bad")
+            .described("line one\nline two")
     }
 
     #[test]

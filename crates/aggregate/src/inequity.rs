@@ -443,15 +443,7 @@ mod tests {
     use super::*;
 
     fn r(dim: &str, sub: &str, n: u64, d: u64) -> AggregateRow {
-        AggregateRow {
-            measure: "screen".into(),
-            dimension: dim.into(),
-            subgroup: sub.into(),
-            period: "2024".into(),
-            numerator: Some(n),
-            denominator: Some(d),
-            suppressed: false,
-        }
+        AggregateRow::counted("screen", dim, sub, "2024", n, d)
     }
 
     #[test]
@@ -467,13 +459,7 @@ mod tests {
 
     #[test]
     fn ranks_the_larger_gap_first() {
-        let info = MeasureInfo {
-            id: "screen".into(),
-            title: "Screening".into(),
-            steward: "x".into(),
-            higher_is_better: true,
-            description: String::new(),
-        };
+        let info = info(true);
         let rows = vec![
             r("race", "A", 800, 1000),
             r("race", "B", 500, 1000),
@@ -495,13 +481,7 @@ mod tests {
     }
 
     fn info(higher_is_better: bool) -> MeasureInfo {
-        MeasureInfo {
-            id: "screen".into(),
-            title: "Screening".into(),
-            steward: "x".into(),
-            higher_is_better,
-            description: String::new(),
-        }
+        MeasureInfo::new("screen", "Screening", "x", higher_is_better)
     }
 
     #[test]

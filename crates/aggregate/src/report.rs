@@ -361,22 +361,10 @@ mod tests {
 
     #[test]
     fn report_is_self_contained_and_warns_when_unsuppressed() {
-        let info = MeasureInfo {
-            id: "m".into(),
-            title: "Screening".into(),
-            steward: "CMS130".into(),
-            higher_is_better: true,
-            description: "d".into(),
-        };
-        let rows = vec![AggregateRow {
-            measure: "m".into(),
-            dimension: "overall".into(),
-            subgroup: "All".into(),
-            period: "2024".into(),
-            numerator: Some(50),
-            denominator: Some(100),
-            suppressed: false,
-        }];
+        let info = MeasureInfo::new("m", "Screening", "CMS130", true).described("d");
+        let rows = vec![AggregateRow::counted(
+            "m", "overall", "All", "2024", 50, 100,
+        )];
         let input = ReportInput {
             title: "T",
             source: "s",
@@ -402,14 +390,8 @@ mod tests {
     #[test]
     fn a_measures_chart_shows_the_dimension_of_its_top_finding() {
         // A gap by payer and none by race and ethnicity: the chart is by payer.
-        let row = |dim: &str, sub: &str, n: u64, d: u64| AggregateRow {
-            measure: "m".into(),
-            dimension: dim.into(),
-            subgroup: sub.into(),
-            period: "2024".into(),
-            numerator: Some(n),
-            denominator: Some(d),
-            suppressed: false,
+        let row = |dim: &str, sub: &str, n: u64, d: u64| {
+            AggregateRow::counted("m", dim, sub, "2024", n, d)
         };
         let rows = vec![
             row("overall", "All", 1450, 3000),
@@ -418,13 +400,7 @@ mod tests {
             row("payer", "Medicaid", 300, 1000),
             row("payer", "Commercial", 1150, 2000),
         ];
-        let info = MeasureInfo {
-            id: "m".into(),
-            title: "Screening".into(),
-            steward: "CMS".into(),
-            higher_is_better: true,
-            description: String::new(),
-        };
+        let info = MeasureInfo::new("m", "Screening", "CMS", true);
         let list = crate::inequity::inequities(&rows, std::slice::from_ref(&info), "2024", 1);
         let top = chart_for(&list, "m", "2024").unwrap();
         assert_eq!(top.dimension, "payer");

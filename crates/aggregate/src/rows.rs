@@ -17,6 +17,28 @@ pub struct AggregateRow {
     pub suppressed: bool,
 }
 
+impl AggregateRow {
+    /// A row with its counts shown (not suppressed).
+    pub fn counted(
+        measure: &str,
+        dimension: &str,
+        subgroup: &str,
+        period: &str,
+        numerator: u64,
+        denominator: u64,
+    ) -> Self {
+        Self {
+            measure: measure.into(),
+            dimension: dimension.into(),
+            subgroup: subgroup.into(),
+            period: period.into(),
+            numerator: Some(numerator),
+            denominator: Some(denominator),
+            suppressed: false,
+        }
+    }
+}
+
 /// What a report needs to know about a measure.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeasureInfo {
@@ -26,6 +48,27 @@ pub struct MeasureInfo {
     /// `true` when a higher rate is better.
     pub higher_is_better: bool,
     pub description: String,
+}
+
+impl MeasureInfo {
+    /// A measure without a description.
+    pub fn new(id: &str, title: &str, steward: &str, higher_is_better: bool) -> Self {
+        Self {
+            id: id.into(),
+            title: title.into(),
+            steward: steward.into(),
+            higher_is_better,
+            description: String::new(),
+        }
+    }
+
+    /// The same, described.
+    pub fn described(self, description: &str) -> Self {
+        Self {
+            description: description.into(),
+            ..self
+        }
+    }
 }
 
 /// The header every aggregate file starts with (after optional `#` comment lines).
@@ -348,13 +391,13 @@ mod tests {
 
     #[test]
     fn a_file_carries_its_measures() {
-        let m = MeasureInfo {
-            id: "cms165".into(),
-            title: "Blood pressure control, \"not suppressed\" in its text".into(),
-            steward: "CMS165".into(),
-            higher_is_better: true,
-            description: "Adults 18–85 with hypertension".into(),
-        };
+        let m = MeasureInfo::new(
+            "cms165",
+            "Blood pressure control, \"not suppressed\" in its text",
+            "CMS165",
+            true,
+        )
+        .described("Adults 18–85 with hypertension");
         let mut buf = Vec::new();
         let mut comments = vec!["made by a test".to_string()];
         comments.extend(measure_comments(std::slice::from_ref(&m)));

@@ -236,15 +236,7 @@ mod tests {
     use super::*;
 
     fn r(dim: &str, sub: &str, period: &str, n: u64, d: u64) -> AggregateRow {
-        AggregateRow {
-            measure: "m".into(),
-            dimension: dim.into(),
-            subgroup: sub.into(),
-            period: period.into(),
-            numerator: Some(n),
-            denominator: Some(d),
-            suppressed: false,
-        }
+        AggregateRow::counted("m", dim, sub, period, n, d)
     }
 
     #[test]

@@ -268,13 +268,7 @@ mod tests {
     const HEADER: &str = "measure,dimension,subgroup,period,numerator,denominator,suppressed\n";
 
     fn screening() -> MeasureInfo {
-        MeasureInfo {
-            id: "m".into(),
-            title: "Screening".into(),
-            steward: "CMS130".into(),
-            higher_is_better: true,
-            description: String::new(),
-        }
+        MeasureInfo::new("m", "Screening", "CMS130", true)
     }
 
     fn measure_line() -> String {

@@ -258,15 +258,14 @@ fn strings_of(col: &ArrayRef) -> Result<StringArray> {
 impl Count {
     /// The aggregate row of this count, before suppression.
     pub fn to_row(&self) -> rise_aggregate::AggregateRow {
-        rise_aggregate::AggregateRow {
-            measure: self.measure.clone(),
-            dimension: self.dimension.clone(),
-            subgroup: self.subgroup.clone(),
-            period: self.period.clone(),
-            numerator: Some(self.numerator),
-            denominator: Some(self.denominator),
-            suppressed: false,
-        }
+        rise_aggregate::AggregateRow::counted(
+            &self.measure,
+            &self.dimension,
+            &self.subgroup,
+            &self.period,
+            self.numerator,
+            self.denominator,
+        )
     }
 }
 

@@ -52,13 +52,13 @@ pub const PLACEHOLDERS: [&str; 2] = ["period_start", "period_end"];
 impl Measure {
     /// What reports and rankings need to know about the measure.
     pub fn info(&self) -> rise_aggregate::MeasureInfo {
-        rise_aggregate::MeasureInfo {
-            id: self.id.clone(),
-            title: self.title.clone(),
-            steward: self.steward.clone(),
-            higher_is_better: self.direction == Direction::HigherIsBetter,
-            description: self.description.clone(),
-        }
+        rise_aggregate::MeasureInfo::new(
+            &self.id,
+            &self.title,
+            &self.steward,
+            self.direction == Direction::HigherIsBetter,
+        )
+        .described(&self.description)
     }
 
     /// The denominator SQL for one period.

@@ -5,7 +5,7 @@ use crate::{Result, Store, from_row, now};
 use serde::Serialize;
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::Query;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Transaction};
 
 /// Records a write. `before` and `after` are stored as JSON.
 pub(crate) async fn record<B: Serialize, A: Serialize>(
@@ -42,6 +42,17 @@ pub(crate) struct Change<'a> {
     pub action: &'a str,
     pub entity: &'a str,
     pub id: i64,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(actor: &'a Actor, action: &'a str, entity: &'a str, id: i64) -> Self {
+        Self {
+            actor,
+            action,
+            entity,
+            id,
+        }
+    }
 }
 
 /// Changes one record with one statement and writes its audit row, all in `tx`. The record
@@ -111,20 +122,6 @@ impl Store {
                 .await?
             }
         };
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    actor_id: r.try_get("actor_id")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    entity: r.try_get("entity")?,
-                    entity_id: r.try_get("entity_id")?,
-                    before: r.try_get("before")?,
-                    after: r.try_get("after")?,
-                })
-            })
-            .collect()
+        rows.iter().map(from_row).collect()
     }
 }

@@ -92,21 +92,14 @@ impl Store {
             ));
         }
         let (_turn, mut tx) = self.begin_write().await?;
-        let select = self.for_update(&format!(
-            "SELECT {COLUMNS} FROM commitments WHERE organization_id = $1 AND id = $2"
-        ));
+        let select = self.owned_for_update("commitments", COLUMNS);
         let update = format!(
             "UPDATE commitments SET status = $1, notes = $2, evidence_url = $3, updated_at = $4
              WHERE organization_id = $5 AND id = $6 RETURNING {COLUMNS}"
         );
         let (_, after) = audit::update(
             &mut tx,
-            Change {
-                actor,
-                action: "update",
-                entity: "commitment",
-                id,
-            },
+            Change::new(actor, "update", "commitment", id),
             sqlx::query(&select).bind(organization_id).bind(id),
             sqlx::query(&update)
                 .bind(status.key())
@@ -124,28 +117,14 @@ impl Store {
 
     /// One commitment of an organization.
     pub async fn commitment(&self, organization_id: i64, id: i64) -> Result<Commitment> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM commitments WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(organization_id)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        self.owned("commitments", COLUMNS, organization_id, id)
+            .await
     }
 
     /// An organization's commitments, oldest first.
     pub async fn commitments(&self, organization_id: i64) -> Result<Vec<Commitment>> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM commitments WHERE organization_id = $1 ORDER BY id"
-        ))
-        .bind(organization_id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+        self.all_owned("commitments", COLUMNS, organization_id, "id")
+            .await
     }
 
     /// How many approved members committed to each action (the coalition's view).

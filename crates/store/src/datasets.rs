@@ -3,7 +3,7 @@
 
 use crate::audit::{self, NONE};
 use crate::model::{Actor, Dataset, OrgStatus};
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, Store, StoreError, from_row, now};
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
 use rise_aggregate::upload::Upload;
 use sqlx::Row;
@@ -13,21 +13,23 @@ use std::fmt::Write;
 const COLUMNS: &str =
     "id, organization_id, label, source, rows, suppressed_rows, unsuppressed, uploaded_at";
 
-// Read by hand, unlike the other records: the flag is an integer column (the Any driver
-// cannot decode SQLite's integers as booleans) and `bool` has no `TryFrom<i64>` for
+// Written out, unlike the other records' derived ones: the flag is an integer column (the Any
+// driver cannot decode SQLite's integers as booleans) and `bool` has no `TryFrom<i64>` for
 // `#[sqlx(try_from)]`.
-fn dataset(r: &AnyRow) -> Result<Dataset> {
-    let flag: i64 = r.try_get("unsuppressed")?;
-    Ok(Dataset {
-        id: r.try_get("id")?,
-        organization_id: r.try_get("organization_id")?,
-        label: r.try_get("label")?,
-        source: r.try_get("source")?,
-        rows: r.try_get("rows")?,
-        suppressed_rows: r.try_get("suppressed_rows")?,
-        unsuppressed: flag != 0,
-        uploaded_at: r.try_get("uploaded_at")?,
-    })
+impl<'r> sqlx::FromRow<'r, AnyRow> for Dataset {
+    fn from_row(r: &'r AnyRow) -> std::result::Result<Self, sqlx::Error> {
+        let flag: i64 = r.try_get("unsuppressed")?;
+        Ok(Dataset {
+            id: r.try_get("id")?,
+            organization_id: r.try_get("organization_id")?,
+            label: r.try_get("label")?,
+            source: r.try_get("source")?,
+            rows: r.try_get("rows")?,
+            suppressed_rows: r.try_get("suppressed_rows")?,
+            unsuppressed: flag != 0,
+            uploaded_at: r.try_get("uploaded_at")?,
+        })
+    }
 }
 
 /// The most rows one data set may have (documented in docs/platform.md).
@@ -120,7 +122,7 @@ impl Store {
             .bind(now())
             .fetch_one(&mut *tx)
             .await?;
-        let ds = dataset(&row)?;
+        let ds: Dataset = from_row(&row)?;
         for m in d.measures() {
             sqlx::query("INSERT INTO dataset_measures (dataset_id, measure, title, steward, higher_is_better, description)
                          VALUES ($1, $2, $3, $4, $5, $6)")
@@ -165,28 +167,13 @@ impl Store {
 
     /// One data set of an organization.
     pub async fn dataset(&self, organization_id: i64, id: i64) -> Result<Dataset> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM datasets WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(organization_id)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        dataset(&row)
+        self.owned("datasets", COLUMNS, organization_id, id).await
     }
 
     /// An organization's data sets, newest first.
     pub async fn datasets(&self, organization_id: i64) -> Result<Vec<Dataset>> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM datasets WHERE organization_id = $1 ORDER BY id DESC"
-        ))
-        .bind(organization_id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(dataset)
-        .collect()
+        self.all_owned("datasets", COLUMNS, organization_id, "id DESC")
+            .await
     }
 
     /// The rows of a data set (of `organization_id`).

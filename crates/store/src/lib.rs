@@ -158,6 +158,53 @@ impl Store {
         }
     }
 
+    /// The `SELECT` of one record of an organization (`$1` the organization, `$2` the id),
+    /// locking it for an update in the running transaction ([`Store::for_update`]).
+    pub(crate) fn owned_for_update(&self, table: &str, columns: &str) -> String {
+        self.for_update(&format!(
+            "SELECT {columns} FROM {table} WHERE organization_id = $1 AND id = $2"
+        ))
+    }
+
+    /// One record of an organization from `table`; not found when it is missing or another
+    /// organization's (every read of member data names the organization).
+    pub(crate) async fn owned<T>(&self, table: &str, columns: &str, org: i64, id: i64) -> Result<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let row = sqlx::query(&format!(
+            "SELECT {columns} FROM {table} WHERE organization_id = $1 AND id = $2"
+        ))
+        .bind(org)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+
+    /// Every record of an organization from `table`, in `order`.
+    pub(crate) async fn all_owned<T>(
+        &self,
+        table: &str,
+        columns: &str,
+        org: i64,
+        order: &str,
+    ) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        sqlx::query(&format!(
+            "SELECT {columns} FROM {table} WHERE organization_id = $1 ORDER BY {order}"
+        ))
+        .bind(org)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+    }
+
     /// Waits for this process's turn to write outside a transaction (one statement).
     pub(crate) async fn write_turn(&self) -> WriteTurn {
         match self.backend {

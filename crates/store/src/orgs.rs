@@ -144,12 +144,12 @@ impl Store {
         );
         let changed = audit::update::<Organization>(
             &mut tx,
-            Change {
+            Change::new(
                 actor,
-                action: if approve { "approve" } else { "decline" },
-                entity: "organization",
+                if approve { "approve" } else { "decline" },
+                "organization",
                 id,
-            },
+            ),
             sqlx::query(&select).bind(id),
             sqlx::query(&update)
                 .bind(status.key())

@@ -149,21 +149,14 @@ impl Store {
         actor: &Actor,
     ) -> Result<Plan> {
         let (_turn, mut tx) = self.begin_write().await?;
-        let select = self.for_update(&format!(
-            "SELECT {COLUMNS} FROM action_plans WHERE organization_id = $1 AND id = $2"
-        ));
+        let select = self.owned_for_update("action_plans", COLUMNS);
         let update = format!(
             "UPDATE action_plans SET status = $1, updated_at = $2
              WHERE organization_id = $3 AND id = $4 RETURNING {COLUMNS}"
         );
         let (_, after) = audit::update(
             &mut tx,
-            Change {
-                actor,
-                action: "update",
-                entity: "action_plan",
-                id,
-            },
+            Change::new(actor, "update", "action_plan", id),
             sqlx::query(&select).bind(organization_id).bind(id),
             sqlx::query(&update)
                 .bind(status.key())
@@ -179,27 +172,13 @@ impl Store {
 
     /// One plan of an organization.
     pub async fn plan(&self, organization_id: i64, id: i64) -> Result<Plan> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM action_plans WHERE organization_id = $1 AND id = $2"
-        ))
-        .bind(organization_id)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        self.owned("action_plans", COLUMNS, organization_id, id)
+            .await
     }
 
     /// An organization's plans, newest first.
     pub async fn plans(&self, organization_id: i64) -> Result<Vec<Plan>> {
-        sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM action_plans WHERE organization_id = $1 ORDER BY id DESC"
-        ))
-        .bind(organization_id)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+        self.all_owned("action_plans", COLUMNS, organization_id, "id DESC")
+            .await
     }
 }

@@ -340,14 +340,8 @@ fn the_framework_is_versioned_and_validated() {
 }
 
 fn rows() -> Vec<AggregateRow> {
-    let r = |sub: &str, n: u64, d: u64| AggregateRow {
-        measure: "bp_control".into(),
-        dimension: "race_ethnicity".into(),
-        subgroup: sub.into(),
-        period: "2024".into(),
-        numerator: Some(n),
-        denominator: Some(d),
-        suppressed: false,
+    let r = |sub: &str, n: u64, d: u64| {
+        AggregateRow::counted("bp_control", "race_ethnicity", sub, "2024", n, d)
     };
     vec![
         r("White", 600, 1000),
@@ -367,13 +361,12 @@ fn labelled(label: &str) -> Upload {
         label,
         "rise analyze 0.1.0",
         rows(),
-        vec![MeasureInfo {
-            id: "bp_control".into(),
-            title: "Blood pressure controlled".into(),
-            steward: "CMS165".into(),
-            higher_is_better: true,
-            description: "".into(),
-        }],
+        vec![MeasureInfo::new(
+            "bp_control",
+            "Blood pressure controlled",
+            "CMS165",
+            true,
+        )],
         false,
     )
 }

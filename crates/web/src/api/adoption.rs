@@ -1,12 +1,7 @@
 //! Counts only: how many members joined and adopted the framework, by group and month.
 
-use super::ApiResult;
-use crate::Shared;
+use super::prelude::*;
 use crate::adoption::{adoption_or_empty, group_counts};
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// This resource's routes.

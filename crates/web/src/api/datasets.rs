@@ -1,21 +1,19 @@
 //! Aggregate data sets: a member uploads and reads its own; staff read a member's, suppressed.
 
-use super::{ApiError, ApiResult, Caller, created, table};
-use crate::Shared;
-use crate::tables::Format;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use super::prelude::*;
 use rise_aggregate::upload::UploadBody;
-use rise_store::model::Actor;
-use serde_json::json;
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/org/datasets", get(datasets).post(upload))
+        .route(
+            "/org/datasets",
+            own_list(
+                "datasets.csv",
+                |s, org| async move { s.datasets(org).await },
+            )
+            .post(upload),
+        )
         .route("/org/datasets/{id}", get(dataset))
         .route(
             "/coalition/members/{org}/datasets/{id}",
@@ -23,27 +21,13 @@ pub fn router() -> Router<Shared> {
         )
 }
 
-async fn datasets(
-    State(state): State<Shared>,
-    caller: Caller,
-    format: Format,
-) -> ApiResult<Response> {
-    let (_, org_id) = caller.member()?;
-    Ok(table(
-        format,
-        "datasets.csv",
-        json!(state.store.datasets(org_id).await?),
-    ))
-}
-
 /// What `rise upload` sends: the aggregate file as written, and what its measures are.
 async fn upload(
     State(state): State<Shared>,
     caller: Caller,
-    body: Result<Json<UploadBody>, JsonRejection>,
+    Body(b): Body<UploadBody>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
-    let Json(b) = body?;
     let new = b
         .check()
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
@@ -62,13 +46,7 @@ async fn dataset(
 ) -> ApiResult<Response> {
     let (_, org_id) = caller.member()?;
     let view = crate::datasets::load(&state, org_id, id, false).await?;
-    if format.csv {
-        return Ok(crate::tables::download(
-            "rates.csv",
-            crate::datasets::rates_csv(&view),
-        ));
-    }
-    Ok(Json(json!(view.as_ref())).into_response())
+    Ok(answer(&view, format))
 }
 
 /// A member's data set as staff may see it: suppressed, whatever the member uploaded.
@@ -80,11 +58,14 @@ async fn member_dataset(
 ) -> ApiResult<Response> {
     caller.staff()?;
     let view = crate::datasets::load(&state, org_id, id, true).await?;
+    Ok(answer(&view, format))
+}
+
+/// A data set as JSON, or its rates as CSV.
+fn answer(view: &crate::datasets::DatasetView, format: Format) -> Response {
     if format.csv {
-        return Ok(crate::tables::download(
-            "rates.csv",
-            crate::datasets::rates_csv(&view),
-        ));
+        crate::tables::download("rates.csv", crate::datasets::rates_csv(view))
+    } else {
+        Json(json!(view)).into_response()
     }
-    Ok(Json(json!(view.as_ref())).into_response())
 }

@@ -1,15 +1,6 @@
 //! The framework: anyone reads the current version; coalition admins publish a new one.
 
-use super::{ApiResult, Caller, created};
-use crate::Shared;
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use rise_store::model::Actor;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use super::prelude::*;
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {
@@ -34,10 +25,9 @@ struct FrameworkBody {
 async fn publish_framework(
     State(state): State<Shared>,
     caller: Caller,
-    body: Result<Json<FrameworkBody>, JsonRejection>,
+    Body(b): Body<FrameworkBody>,
 ) -> ApiResult<Response> {
     let user = caller.admin()?;
-    let Json(b) = body?;
     let file = rise_store::FrameworkFile::parse(&b.toml)?;
     let fw = state
         .store

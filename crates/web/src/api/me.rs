@@ -1,17 +1,7 @@
 //! The caller: who they are, and their API tokens.
 
-use super::{ApiResult, Caller, created, table};
-use crate::Shared;
+use super::prelude::*;
 use crate::auth::no_store;
-use crate::tables::Format;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {
@@ -38,10 +28,9 @@ struct TokenBody {
 async fn create_token(
     State(state): State<Shared>,
     caller: Caller,
-    body: Result<Json<TokenBody>, JsonRejection>,
+    Body(b): Body<TokenBody>,
 ) -> ApiResult<Response> {
     let user = caller.user()?;
-    let Json(b) = body?;
     let token = state.store.create_api_token(user, &b.label).await?;
     Ok(no_store(created(
         json!({ "label": b.label.trim(), "token": token }),

@@ -1,40 +1,32 @@
 //! Members' progress for coalition staff: adoption, commitments, data sets, plans.
 
-use super::{ApiError, ApiResult, Caller, table};
-use crate::Shared;
+use super::prelude::*;
 use crate::adoption::adoption_or_empty;
-use crate::tables::Format;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{Value, json};
+use rise_store::Store;
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/coalition/members", get(members))
+        .route(
+            "/coalition/members",
+            staff_list(Staff::All, "members.csv", members),
+        )
         .route("/coalition/members/{org}", get(member))
 }
 
-/// Every member's adoption status and commitments (no counts of any data set).
-async fn members(
-    State(state): State<Shared>,
-    caller: Caller,
-    format: Format,
-) -> ApiResult<Response> {
-    caller.staff()?;
+/// Every member's adoption status, commitments and data sets (no counts of any data set).
+async fn members(s: Store) -> rise_store::Result<Vec<Value>> {
     let mut out = Vec::new();
-    for a in state.store.adoption().await? {
-        let commitments = state.store.commitments(a.organization.id).await?;
-        let datasets = state.store.datasets(a.organization.id).await?;
+    for a in s.adoption().await? {
+        let commitments = s.commitments(a.organization.id).await?;
+        let datasets = s.datasets(a.organization.id).await?;
         out.push(json!({
             "adoption": a,
             "commitments": commitments,
             "datasets": datasets,
         }));
     }
-    Ok(table(format, "members.csv", json!(out)))
+    Ok(out)
 }
 
 /// One member's progress for staff: adoption, commitments, data sets, and its plans' aims,

@@ -30,11 +30,46 @@ pub use openapi::document as openapi_document;
 
 use crate::Shared;
 use crate::tables::Format;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
 use axum::{Json, Router};
+use rise_store::Store;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+/// What the resource modules share: `use super::prelude::*;`.
+mod prelude {
+    pub(super) use super::Staff;
+    pub(super) use super::{
+        ApiError, ApiResult, Body, Caller, created, own_list, staff_list, table,
+    };
+    pub(super) use crate::Shared;
+    pub(super) use crate::tables::Format;
+    pub(super) use axum::extract::{Path, State};
+    pub(super) use axum::http::StatusCode;
+    pub(super) use axum::response::{IntoResponse, Response};
+    pub(super) use axum::routing::{delete, get, patch, post};
+    pub(super) use axum::{Json, Router};
+    pub(super) use rise_store::model::Actor;
+    pub(super) use serde::Deserialize;
+    pub(super) use serde_json::{Value, json};
+}
+
+/// A JSON body whose errors are the API's own (status, and a message naming the line, column
+/// and field), as every other error of the API.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(req, state).await?;
+        Ok(Body(value))
+    }
+}
 
 /// The API's routes, to be nested under `/api/v1`: one router per resource, merged here.
 pub fn router() -> Router<Shared> {
@@ -67,6 +102,52 @@ async fn not_found(uri: axum::http::Uri) -> ApiError {
 /// A new record's answer: 201 and the record.
 fn created<T: Serialize>(value: T) -> Response {
     (StatusCode::CREATED, Json(value)).into_response()
+}
+
+/// `GET` of one of the caller's organization's lists (commitments, data sets, plans, people):
+/// members only, as JSON or CSV ([`table`]). `list` reads it from the store.
+fn own_list<T, F, Fut>(file: &'static str, list: F) -> MethodRouter<Shared>
+where
+    T: Serialize,
+    F: Fn(Store, i64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = rise_store::Result<Vec<T>>> + Send + 'static,
+{
+    get(
+        move |State(state): State<Shared>, caller: Caller, format: Format| async move {
+            let (_, org_id) = caller.member()?;
+            let rows = list(state.store.clone(), org_id).await?;
+            Ok::<_, ApiError>(table(format, file, serde_json::json!(rows)))
+        },
+    )
+}
+
+/// Who may read a coalition-wide list.
+#[derive(Clone, Copy)]
+enum Staff {
+    /// Admins and reviewers.
+    All,
+    /// Coalition admins only.
+    Admins,
+}
+
+/// `GET` of a coalition-wide list (applications, members, the outbox, the audit log), for
+/// `who`, as JSON or CSV ([`table`]). `list` reads it from the store.
+fn staff_list<T, F, Fut>(who: Staff, file: &'static str, list: F) -> MethodRouter<Shared>
+where
+    T: Serialize,
+    F: Fn(Store) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = rise_store::Result<Vec<T>>> + Send + 'static,
+{
+    get(
+        move |State(state): State<Shared>, caller: Caller, format: Format| async move {
+            match who {
+                Staff::All => caller.staff()?,
+                Staff::Admins => caller.admin()?,
+            };
+            let rows = list(state.store.clone()).await?;
+            Ok::<_, ApiError>(table(format, file, serde_json::json!(rows)))
+        },
+    )
 }
 
 /// A list as JSON, or as CSV when the caller asked for it (`?format=csv`, `Accept: text/csv`).

@@ -1,12 +1,7 @@
 //! The caller's organization and its adoption status.
 
-use super::{ApiResult, Caller};
-use crate::Shared;
+use super::prelude::*;
 use crate::adoption::adoption_or_empty;
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{Value, json};
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {

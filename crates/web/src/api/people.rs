@@ -1,36 +1,16 @@
 //! The accounts of the caller's organization, and invitations into it.
 
-use super::{ApiResult, Caller, created, table};
-use crate::Shared;
-use crate::tables::Format;
-use axum::extract::State;
-use axum::extract::rejection::JsonRejection;
-use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use rise_store::model::{Actor, Email, Role};
-use serde::Deserialize;
-use serde_json::json;
+use super::prelude::*;
+use rise_store::model::{Email, Role};
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/org/people", get(people))
+        .route(
+            "/org/people",
+            own_list("people.csv", |s, org| async move { s.users_of(org).await }),
+        )
         .route("/org/invitations", post(invite))
-}
-
-/// The accounts of the caller's organization.
-async fn people(
-    State(state): State<Shared>,
-    caller: Caller,
-    format: Format,
-) -> ApiResult<Response> {
-    let (_, org_id) = caller.member()?;
-    Ok(table(
-        format,
-        "people.csv",
-        json!(state.store.users_of(org_id).await?),
-    ))
 }
 
 #[derive(Deserialize)]
@@ -46,10 +26,9 @@ struct InviteBody {
 async fn invite(
     State(state): State<Shared>,
     caller: Caller,
-    body: Result<Json<InviteBody>, JsonRejection>,
+    Body(b): Body<InviteBody>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.org_admin()?;
-    let Json(b) = body?;
     let role = b.role.unwrap_or(Role::OrgMember);
     state
         .store

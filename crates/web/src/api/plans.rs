@@ -1,40 +1,24 @@
 //! A member's action plans against its inequities.
 
-use super::{ApiResult, Caller, created, table};
-use crate::Shared;
-use crate::tables::Format;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
-use rise_store::model::{Actor, PlanInput, PlanStatus};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use super::prelude::*;
+use rise_store::model::{PlanInput, PlanStatus};
 
 /// This resource's routes.
 pub fn router() -> Router<Shared> {
     Router::new()
-        .route("/org/plans", get(plans).post(create_plan))
+        .route(
+            "/org/plans",
+            own_list("plans.csv", |s, org| async move { s.plans(org).await }).post(create_plan),
+        )
         .route("/org/plans/{id}", get(plan).patch(update_plan))
-}
-
-async fn plans(State(state): State<Shared>, caller: Caller, format: Format) -> ApiResult<Response> {
-    let (_, org_id) = caller.member()?;
-    Ok(table(
-        format,
-        "plans.csv",
-        json!(state.store.plans(org_id).await?),
-    ))
 }
 
 async fn create_plan(
     State(state): State<Shared>,
     caller: Caller,
-    body: Result<Json<PlanInput>, JsonRejection>,
+    Body(p): Body<PlanInput>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
-    let Json(p) = body?;
     let plan = state
         .store
         .create_plan(org_id, &p, &Actor::user(user))
@@ -60,10 +44,9 @@ async fn update_plan(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<i64>,
-    body: Result<Json<PlanStatusBody>, JsonRejection>,
+    Body(b): Body<PlanStatusBody>,
 ) -> ApiResult<Json<Value>> {
     let (user, org_id) = caller.member()?;
-    let Json(b) = body?;
     let p = state
         .store
         .set_plan_status(org_id, id, b.status, &Actor::user(user))

@@ -300,14 +300,8 @@ impl ByEmail for Store {
 /// Blood-pressure control by race and ethnicity: a real gap between Black and White patients,
 /// and one group of 3 in 7 that only Alpha may see.
 pub fn sample_dataset(exact: bool) -> Upload {
-    let row = |dimension: &str, subgroup: &str, n: u64, d: u64| AggregateRow {
-        measure: "bp".into(),
-        dimension: dimension.into(),
-        subgroup: subgroup.into(),
-        period: "2024".into(),
-        numerator: Some(n),
-        denominator: Some(d),
-        suppressed: false,
+    let row = |dimension: &str, subgroup: &str, n: u64, d: u64| {
+        AggregateRow::counted("bp", dimension, subgroup, "2024", n, d)
     };
     let mut rows = vec![
         row("overall", "All", 563, 907),
@@ -327,14 +321,10 @@ pub fn sample_dataset(exact: bool) -> Upload {
         "Baseline 2024",
         "tests",
         rows,
-        vec![MeasureInfo {
-            id: "bp".into(),
-            title: "Controlling high blood pressure".into(),
-            steward: "CMS165".into(),
-            higher_is_better: true,
-            description: "Adults with hypertension whose last blood pressure was below 140/90."
-                .into(),
-        }],
+        vec![
+            MeasureInfo::new("bp", "Controlling high blood pressure", "CMS165", true)
+                .described("Adults with hypertension whose last blood pressure was below 140/90."),
+        ],
         exact,
     )
 }
