@@ -109,6 +109,21 @@ impl Inequity {
         self.worst != self.best && self.gap_lower > 0.0
     }
 
+    /// "Title by Dimension: Worst x% vs Best y%", the rates with the digits that tell them
+    /// apart: how a list names the gap.
+    pub fn rates_line(&self) -> String {
+        let d = digits_for(self.worst_rate, self.best_rate);
+        format!(
+            "{} by {}: {} {:.d$}% vs {} {:.d$}%",
+            self.title,
+            dimension_label(&self.dimension),
+            label(&self.dimension, &self.worst),
+            self.worst_rate,
+            label(&self.dimension, &self.best),
+            self.best_rate,
+        )
+    }
+
     /// One sentence for a board. A real gap is told with its two groups, its size in points
     /// (as many decimals as it takes for the three numbers to agree) and the people it costs;
     /// otherwise the sentence says in words that no group falls distinguishably behind.

@@ -6,8 +6,7 @@ use crate::error::input;
 use crate::progress::Bar;
 use anyhow::Result;
 use rise_aggregate::inequity::Inequity;
-use rise_aggregate::inequity::{dimension_label, label};
-use rise_aggregate::numbers::{count, digits_for, thousands};
+use rise_aggregate::numbers::{count, thousands};
 use rise_engine::dimensions;
 use rise_engine::measures;
 use rise_engine::output::{self, Analysis, Job, OUTPUTS};
@@ -150,21 +149,15 @@ fn summary(args: &AnalyzeArgs, a: &Analysis) {
             "Largest inequities (against the comparison group: the best of the groups with at least 10% of the people):"
         );
         for (k, i) in top.iter().enumerate() {
-            let d = digits_for(i.worst_rate, i.best_rate);
             let also = if i.also_in.is_empty() {
                 String::new()
             } else {
                 format!(" (also seen by {})", i.also_in.join(", "))
             };
             eprintln!(
-                "  {}. {} by {}: {} {:.d$}% vs {} {:.d$}% — {} excess events{also}",
+                "  {}. {} — {} excess events{also}",
                 k + 1,
-                i.title,
-                dimension_label(&i.dimension),
-                label(&i.dimension, &i.worst),
-                i.worst_rate,
-                label(&i.dimension, &i.best),
-                i.best_rate,
+                i.rates_line(),
                 count(i.excess)
             );
         }

@@ -166,6 +166,17 @@ impl Store {
         ))
     }
 
+    /// The row a live one-time secret finds (`$1` its hash, `$2` now, for its expiry); not
+    /// found when the token is unknown, used or expired.
+    pub(crate) async fn by_live_token(&self, sql: &str, token: &str) -> Result<sqlx::any::AnyRow> {
+        sqlx::query(sql)
+            .bind(secrets::digest(token))
+            .bind(now())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     /// One record of an organization from `table`; not found when it is missing or another
     /// organization's (every read of member data names the organization).
     pub(crate) async fn owned<T>(&self, table: &str, columns: &str, org: i64, id: i64) -> Result<T>

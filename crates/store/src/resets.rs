@@ -71,15 +71,13 @@ impl Store {
 
     /// The address a live reset link is for.
     pub async fn password_reset(&self, token: &str) -> Result<String> {
-        let row = sqlx::query(
-            "SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id
+        let row = self
+            .by_live_token(
+                "SELECT u.email FROM password_resets r JOIN users u ON u.id = r.user_id
              WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2",
-        )
-        .bind(digest(token))
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+                token,
+            )
+            .await?;
         Ok(row.try_get("email")?)
     }
 
@@ -87,16 +85,16 @@ impl Store {
     /// account ends (a thief's too) and a new one opens for whoever used the link; all or
     /// nothing. Returns the session as [`Store::sign_in`] does.
     pub async fn reset_password(&self, token: &str, password: &str) -> Result<(String, Session)> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM users
+        let row = self
+            .by_live_token(
+                &format!(
+                    "SELECT {COLUMNS} FROM users
              WHERE id = (SELECT user_id FROM password_resets
                          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2)"
-        ))
-        .bind(digest(token))
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+                ),
+                token,
+            )
+            .await?;
         let u: User = from_row(&row)?;
         let hash = self
             .new_password_hash(Checks::default(), password, &u.email, &u.name)

@@ -220,16 +220,9 @@ impl Store {
 
     /// The live session of a cookie token.
     pub async fn session(&self, token: &str) -> Result<Session> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.role, u.organization_id, u.created_at, s.csrf_token
+        let row = self.by_live_token("SELECT u.id, u.email, u.name, u.role, u.organization_id, u.created_at, s.csrf_token
              FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(digest(token))
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+             WHERE s.token_hash = $1 AND s.expires_at > $2", token).await?;
         Ok(Session {
             user: from_row(&row)?,
             csrf_token: row.try_get("csrf_token")?,
@@ -295,16 +288,14 @@ impl Store {
 
     /// An open invitation: the organization's name, the email and the role it is for.
     pub async fn invitation(&self, token: &str) -> Result<Invitation> {
-        let row = sqlx::query(
-            "SELECT o.name AS organization, i.email, i.role FROM invitations i
+        let row = self
+            .by_live_token(
+                "SELECT o.name AS organization, i.email, i.role FROM invitations i
              JOIN organizations o ON o.id = i.organization_id
              WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
-        )
-        .bind(digest(token))
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+                token,
+            )
+            .await?;
         from_row(&row)
     }
 
@@ -319,15 +310,13 @@ impl Store {
         password: &str,
     ) -> Result<(String, Session)> {
         // Check the token before spending a hash on it.
-        let row = sqlx::query(
-            "SELECT email FROM invitations
+        let row = self
+            .by_live_token(
+                "SELECT email FROM invitations
              WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2",
-        )
-        .bind(digest(token))
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+                token,
+            )
+            .await?;
         let email: String = row.try_get("email")?;
         let email = Email::parse(&email).ok_or_else(|| bad_value("email", &email))?;
         let mut c = Checks::default();

@@ -14,7 +14,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rise_aggregate::chart::rate_chart;
 use rise_aggregate::inequity::{dimension_label, label};
-use rise_aggregate::numbers::digits_for;
 use rise_aggregate::report::group_bars;
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization, Plan, PlanInput, PlanStatus};
@@ -149,22 +148,13 @@ fn choices(view: &DatasetView, selected: &str) -> Vec<Choice> {
         .filter(|q| !q.dimension.contains('*') && q.worst != q.best)
         .map(|q| {
             let key = inequity_key(q);
-            let d = digits_for(q.worst_rate, q.best_rate);
             let note = match (&q.shown_under, q.headline) {
                 (_, true) => String::new(),
                 (Some(under), false) => format!(" (the same gap as by {})", dimension_label(under)),
                 (None, false) => " (not distinguishable from chance)".to_string(),
             };
             Choice {
-                text: format!(
-                    "{} by {}: {} {:.d$}% vs {} {:.d$}% (comparison group){note}",
-                    q.title,
-                    dimension_label(&q.dimension),
-                    label(&q.dimension, &q.worst),
-                    q.worst_rate,
-                    label(&q.dimension, &q.best),
-                    q.best_rate,
-                ),
+                text: format!("{} (comparison group){note}", q.rates_line()),
                 selected: key == selected,
                 key,
             }
