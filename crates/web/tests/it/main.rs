@@ -103,28 +103,15 @@ impl Site {
                 .publish_framework(&FrameworkFile::seed().unwrap(), "Seed", &sys)
                 .await
                 .unwrap();
-            store
-                .create_user(
-                    "admin@rise.test",
-                    "Admin",
-                    PASSWORD,
-                    Role::CoalitionAdmin,
-                    None,
-                    &sys,
-                )
-                .await
-                .unwrap();
-            store
-                .create_user(
-                    "reviewer@rise.test",
-                    "Reviewer",
-                    PASSWORD,
-                    Role::Reviewer,
-                    None,
-                    &sys,
-                )
-                .await
-                .unwrap();
+            for (email, name, role, org) in [
+                ("admin@rise.test", "Admin", Role::CoalitionAdmin, None),
+                ("reviewer@rise.test", "Reviewer", Role::Reviewer, None),
+            ] {
+                store
+                    .create_user(email, name, PASSWORD, role, org, &sys)
+                    .await
+                    .unwrap();
+            }
             let org = |name: &str, kind: OrgKind| Application {
                 name: name.into(),
                 kind: kind.key().into(),
@@ -147,39 +134,26 @@ impl Site {
                 .unwrap();
             store.decide(a.id, true, "", &sys).await.unwrap();
             store.decide(b.id, true, "", &sys).await.unwrap();
-            store
-                .create_user(
+            for (email, name, role, org) in [
+                (
                     "admin@alpha.test",
                     "Alpha Admin",
-                    PASSWORD,
                     Role::OrgAdmin,
                     Some(a.id),
-                    &sys,
-                )
-                .await
-                .unwrap();
-            store
-                .create_user(
+                ),
+                (
                     "member@alpha.test",
                     "Alpha Member",
-                    PASSWORD,
                     Role::OrgMember,
                     Some(a.id),
-                    &sys,
-                )
-                .await
-                .unwrap();
-            store
-                .create_user(
-                    "admin@beta.test",
-                    "Beta Admin",
-                    PASSWORD,
-                    Role::OrgAdmin,
-                    Some(b.id),
-                    &sys,
-                )
-                .await
-                .unwrap();
+                ),
+                ("admin@beta.test", "Beta Admin", Role::OrgAdmin, Some(b.id)),
+            ] {
+                store
+                    .create_user(email, name, PASSWORD, role, org, &sys)
+                    .await
+                    .unwrap();
+            }
             let alpha_admin = store.user_by_email("admin@alpha.test").await;
             let ds = store
                 .add_dataset(a.id, &sample_dataset(true), &Actor::user(&alpha_admin))
