@@ -58,7 +58,13 @@ function serve() {
       "--smtp-url", `smtp://127.0.0.1:${smtpPort}`, "--public-url", "http://rise.test",
     ],
     {
-      env: { ...process.env, RISE_ADMIN_EMAIL: ADMIN.email, RISE_ADMIN_PASSWORD: ADMIN.password },
+      // The server's request log would drown the journey's own lines: warnings and errors only.
+      env: {
+        RUST_LOG: "warn",
+        ...process.env,
+        RISE_ADMIN_EMAIL: ADMIN.email,
+        RISE_ADMIN_PASSWORD: ADMIN.password,
+      },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
