@@ -545,7 +545,7 @@ fn screenings(c: &mut Chart<'_>, p: &Person, t: &Traits) -> Result<()> {
 
 /// MMR by age 2 and the flu vaccine among those seen.
 fn immunizations(c: &mut Chart<'_>, p: &Person, t: &Traits, visits: &[Visit]) -> Result<()> {
-    // Childhood MMR by t.age 2.
+    // Childhood MMR by age 2.
     if (t.age == 2 || t.age == 1) && chance(c.rng, 0.90) {
         let d = (p.birth + Duration::days(395)).min(c.end);
         c.sink.immunization(&c.pid, "", at(d, 10), "03", "MMR")?;

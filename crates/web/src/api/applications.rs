@@ -16,7 +16,8 @@ pub fn router() -> Router<Shared> {
         .route("/coalition/applications/{id}/decision", post(decide))
 }
 
-async fn apply(State(state): State<Shared>, Body(a): Body<Application>) -> ApiResult<Response> {
+async fn apply(State(state): State<Shared>, body: Body<Application>) -> ApiResult<Response> {
+    let a = body.value()?;
     let org = state
         .store
         .apply(&a, &Actor::system("public (api)"))
@@ -40,9 +41,10 @@ async fn decide(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<i64>,
-    Body(b): Body<DecisionBody>,
+    body: Body<DecisionBody>,
 ) -> ApiResult<Json<Value>> {
     let user = caller.admin()?;
+    let b = body.value()?;
     let approve = b.decision == Decision::Approve;
     let org = state
         .store

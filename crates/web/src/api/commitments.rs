@@ -24,9 +24,10 @@ struct CommitBody {
 async fn commit(
     State(state): State<Shared>,
     caller: Caller,
-    Body(b): Body<CommitBody>,
+    body: Body<CommitBody>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
+    let b = body.value()?;
     let c = state
         .store
         .commit(org_id, &b.action, &Actor::user(user))
@@ -47,9 +48,10 @@ async fn update_commitment(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<i64>,
-    Body(b): Body<ProgressBody>,
+    body: Body<ProgressBody>,
 ) -> ApiResult<Json<Value>> {
     let (user, org_id) = caller.member()?;
+    let b = body.value()?;
     let c = state
         .store
         .update_commitment(

@@ -25,9 +25,10 @@ pub fn router() -> Router<Shared> {
 async fn upload(
     State(state): State<Shared>,
     caller: Caller,
-    Body(b): Body<UploadBody>,
+    body: Body<UploadBody>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
+    let b = body.value()?;
     let new = b
         .check()
         .map_err(|e| ApiError::invalid(e.field, e.message))?;

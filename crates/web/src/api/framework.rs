@@ -25,9 +25,10 @@ struct FrameworkBody {
 async fn publish_framework(
     State(state): State<Shared>,
     caller: Caller,
-    Body(b): Body<FrameworkBody>,
+    body: Body<FrameworkBody>,
 ) -> ApiResult<Response> {
     let user = caller.admin()?;
+    let b = body.value()?;
     let file = rise_store::FrameworkFile::parse(&b.toml)?;
     let fw = state
         .store

@@ -28,9 +28,10 @@ struct TokenBody {
 async fn create_token(
     State(state): State<Shared>,
     caller: Caller,
-    Body(b): Body<TokenBody>,
+    body: Body<TokenBody>,
 ) -> ApiResult<Response> {
     let user = caller.user()?;
+    let b = body.value()?;
     let token = state.store.create_api_token(user, &b.label).await?;
     Ok(no_store(created(
         json!({ "label": b.label.trim(), "token": token }),

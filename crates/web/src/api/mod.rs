@@ -59,15 +59,27 @@ mod prelude {
 }
 
 /// A JSON body whose errors are the API's own (status, and a message naming the line, column
-/// and field), as every other error of the API.
-pub struct Body<T>(pub T);
+/// and field). Its error is kept until [`Body::value`], so a handler checks who is calling
+/// first: a stranger's bad body still answers 401/403, not 422.
+pub struct Body<T>(Result<T, ApiError>);
+
+impl<T> Body<T> {
+    /// The body, or why it could not be read.
+    pub fn value(self) -> ApiResult<T> {
+        self.0
+    }
+}
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
-        Ok(Body(value))
+        Ok(Body(
+            Json::<T>::from_request(req, state)
+                .await
+                .map(|Json(v)| v)
+                .map_err(ApiError::from),
+        ))
     }
 }
 

@@ -26,9 +26,10 @@ struct InviteBody {
 async fn invite(
     State(state): State<Shared>,
     caller: Caller,
-    Body(b): Body<InviteBody>,
+    body: Body<InviteBody>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.org_admin()?;
+    let b = body.value()?;
     let role = b.role.unwrap_or(Role::OrgMember);
     state
         .store

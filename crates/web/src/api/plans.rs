@@ -16,9 +16,10 @@ pub fn router() -> Router<Shared> {
 async fn create_plan(
     State(state): State<Shared>,
     caller: Caller,
-    Body(p): Body<PlanInput>,
+    body: Body<PlanInput>,
 ) -> ApiResult<Response> {
     let (user, org_id) = caller.member()?;
+    let p = body.value()?;
     let plan = state
         .store
         .create_plan(org_id, &p, &Actor::user(user))
@@ -44,9 +45,10 @@ async fn update_plan(
     State(state): State<Shared>,
     caller: Caller,
     Path(id): Path<i64>,
-    Body(b): Body<PlanStatusBody>,
+    body: Body<PlanStatusBody>,
 ) -> ApiResult<Json<Value>> {
     let (user, org_id) = caller.member()?;
+    let b = body.value()?;
     let p = state
         .store
         .set_plan_status(org_id, id, b.status, &Actor::user(user))

@@ -261,7 +261,7 @@ pub struct DecisionForm {
     #[serde(default)]
     pub csrf: String,
     #[serde(default)]
-    pub decision: Option<Decision>,
+    pub decision: String,
     #[serde(default)]
     pub reason: String,
 }
@@ -274,7 +274,7 @@ pub async fn decide(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let session = viewer.admin()?;
-    let approve = match f.decision {
+    let approve = match Decision::parse(&f.decision) {
         Some(d) => d == Decision::Approve,
         None => return Err(AppError::Conflict("Choose approve or decline.".into())),
     };

@@ -153,7 +153,7 @@ pub struct ProgressForm {
     #[serde(default)]
     pub csrf: String,
     #[serde(default)]
-    pub status: Option<CommitmentStatus>,
+    pub status: String,
     #[serde(default)]
     pub notes: String,
     #[serde(default)]
@@ -168,8 +168,7 @@ pub async fn update_commitment(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (session, org) = viewer.member()?;
-    let status = f
-        .status
+    let status = CommitmentStatus::parse(&f.status)
         .ok_or_else(|| AppError::Conflict("Choose planned, in progress or done.".into()))?;
     let c = state
         .store

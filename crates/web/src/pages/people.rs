@@ -96,7 +96,7 @@ pub struct InviteForm {
     pub email: String,
     /// An organization member unless given.
     #[serde(default)]
-    pub role: Option<Role>,
+    pub role: String,
 }
 
 /// `POST /org/people`: an organization admin invites someone.
@@ -107,7 +107,11 @@ pub async fn invite(
 ) -> Result<Response, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (s, org_id) = viewer.org_admin()?;
-    let role = f.role.unwrap_or(Role::OrgMember);
+    let role = if f.role == Role::OrgAdmin.key() {
+        Role::OrgAdmin
+    } else {
+        Role::OrgMember
+    };
     let outcome = match state
         .store
         .invite(org_id, &f.email, role, &Actor::user(&s.user))

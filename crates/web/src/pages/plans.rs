@@ -359,7 +359,7 @@ pub struct StatusForm {
     #[serde(default)]
     pub csrf: String,
     #[serde(default)]
-    pub status: Option<PlanStatus>,
+    pub status: String,
 }
 
 /// `POST /org/plans/{id}/status`.
@@ -371,8 +371,7 @@ pub async fn set_status(
 ) -> Result<Redirect, AppError> {
     viewer.check_csrf(&f.csrf)?;
     let (session, org_id) = viewer.member()?;
-    let status = f
-        .status
+    let status = PlanStatus::parse(&f.status)
         .ok_or_else(|| AppError::Conflict("Choose one of the plan statuses.".into()))?;
     state
         .store
