@@ -30,9 +30,82 @@ pub enum Command {
     /// Run the platform on a fresh SQLite file holding a realistic demo coalition.
     #[command(long_about = DEMO_ABOUT)]
     Demo(DemoArgs),
+    /// Control and run charts of a measure over time (qicharts2's rules), per facet.
+    #[command(long_about = SPC_ABOUT, after_long_help = SPC_EXAMPLES)]
+    Spc(SpcArgs),
     /// Send an analysis's aggregates (never patient records) to the coalition platform.
     #[command(long_about = UPLOAD_ABOUT)]
     Upload(UploadArgs),
+}
+
+const SPC_ABOUT: &str = "\
+Draws a statistical process control chart the way qicharts2 (R) does, with its limits and
+signals: the centre line, 3-sigma limits (stepped where the denominator varies), a sigma
+signal for each point outside them, and the Anhøj runs rules (an unusually long run on one
+side of the centre line, or unusually few crossings of it) for each phase.
+
+INPUT.csv has a column `y` (a count or a value), optionally `x` (the period: a number or a
+date YYYY-MM-DD or YYYY-MM; without it rows are numbered 1, 2, …) and `n` (the denominator or
+exposure, needed by p, pp, u and up charts); headers are case-insensitive. Rows sharing an x
+(within a facet) form one subgroup: counts and denominators are summed; x̄ and s charts take
+the rows' mean and SD. Points are ordered by x; facets keep the order they first appear in.
+
+Charts: run (median), i (individuals), mr (moving ranges), xbar, s, t (time between events),
+p (proportions), pp (Laney p′), c (counts), u (rates), up (Laney u′), g (cases between events).
+
+--freeze, --part and --exclude count points from 1 within each facet, as qicharts2 does.";
+
+const SPC_EXAMPLES: &str = "\
+Examples:
+  rise spc falls.csv --chart u --multiply 1000           rate per 1 000 bed-days
+  rise spc a1c.csv --chart p --freeze 12 --format json    baseline = first 12 months
+  rise spc a1c.csv --chart p --part 12 --facet race       a phase per PDSA cycle, per group";
+
+/// Output format of `rise spc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SpcFormat {
+    /// One aligned table per facet, with a plain reading of the signals.
+    Table,
+    /// The contract scripts rely on: {"chart", "points": […], "parts": […]}.
+    Json,
+    /// One row per point.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct SpcArgs {
+    /// CSV file with columns y and optionally x, n and the facet (- reads standard input).
+    #[arg(value_name = "INPUT.csv")]
+    pub input: PathBuf,
+    /// Chart type: run, i, mr, xbar, s, t, p, pp, c, u, up, g.
+    #[arg(long, value_name = "CHART")]
+    pub chart: rise_spc::Chart,
+    /// Multiply y, the centre line and the limits (100 for percent, 1000 for per 1 000).
+    #[arg(long, default_value_t = 1.0, value_name = "K")]
+    pub multiply: f64,
+    /// Estimate the centre line and limits from points 1..N only (the baseline); the runs
+    /// rules then test every later point against it. Ignored with --part.
+    #[arg(long, value_name = "N")]
+    pub freeze: Option<usize>,
+    /// Start a new phase after point N (several: N,M); each phase gets its own centre line,
+    /// limits and runs analysis.
+    #[arg(long, value_name = "N[,M…]", value_delimiter = ',')]
+    pub part: Vec<usize>,
+    /// Leave points out of the centre line, limits and runs analysis (still drawn).
+    #[arg(long, value_name = "N[,M…]", value_delimiter = ',')]
+    pub exclude: Vec<usize>,
+    /// A column whose values each get their own chart (e.g. race or site).
+    #[arg(long, value_name = "COLUMN")]
+    pub facet: Option<String>,
+    /// Runs rules: anhoej (default), or the experimental bestbox / cutbox.
+    #[arg(long, default_value = "anhoej", value_name = "METHOD")]
+    pub method: rise_spc::RunsMethod,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SpcFormat::Table)]
+    pub format: SpcFormat,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 const UPLOAD_ABOUT: &str = "\

@@ -9,6 +9,7 @@ mod error;
 mod generate;
 mod progress;
 mod serve;
+mod spc;
 mod upload;
 
 use clap::Parser;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => serve::serve(&args),
         cli::Command::Demo(args) => serve::demo(&args),
         cli::Command::Upload(args) => upload::run(&args),
+        cli::Command::Spc(args) => spc::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

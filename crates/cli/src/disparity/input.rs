@@ -92,7 +92,7 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Parsed>
 }
 
 /// The bytes without a byte-order mark, if they are UTF-8 text.
-fn utf8<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b [u8]> {
+pub(crate) fn utf8<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b [u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Err(e) = std::str::from_utf8(bytes) {
         let line = 1 + bytes[..e.valid_up_to()]
@@ -301,7 +301,7 @@ fn use_reference(name: &str, raw: &mut [RawRow], r: &str) -> Result<()> {
     Ok(())
 }
 
-fn csv_reason(e: &csv::Error) -> String {
+pub(crate) fn csv_reason(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..

@@ -1,6 +1,6 @@
 //! `rise disparity`: the summary measures of inequality for one dimension.
 
-mod input;
+pub(crate) mod input;
 mod render;
 
 use crate::cli::{DisparityArgs, Format, SiiModelArg};

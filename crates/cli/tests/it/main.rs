@@ -5,4 +5,5 @@
 mod analyze;
 mod disparity;
 mod platform;
+mod spc;
 mod support;

@@ -1,0 +1,197 @@
+//! `rise spc` through the binary: the JSON contract against qicharts2's numbers, facets, the
+//! other formats, and bad input.
+
+use crate::support::{repo_root, run, temp_file};
+use serde_json::Value;
+
+fn json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert_eq!(out.code, 0, "rise {args:?} failed: {}", out.stderr);
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout))
+}
+
+fn qicharts2_p() -> Value {
+    let path = repo_root().join("crates/spc/tests/data/spc_crosscheck_powerbi.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "powerbi_spc_p")
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn json_contract_matches_qicharts2() {
+    let v = json(&[
+        "spc",
+        "examples/spc_cabg_readmissions.csv",
+        "--chart",
+        "p",
+        "--multiply",
+        "100",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["chart"], "p");
+    let case = qicharts2_p();
+    let ex = &case["expected_qicharts2"];
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 36);
+    let keys: Vec<&str> = [
+        "facet",
+        "x",
+        "y",
+        "n",
+        "part",
+        "baseline",
+        "include",
+        "cl",
+        "lcl",
+        "ucl",
+        "sigma_signal",
+        "runs_signal",
+    ]
+    .into();
+    for (i, p) in points.iter().enumerate() {
+        let obj = p.as_object().unwrap();
+        assert_eq!(obj.len(), keys.len(), "point fields: {obj:?}");
+        for k in &keys {
+            assert!(obj.contains_key(*k), "point lacks {k}");
+        }
+        assert!(p["facet"].is_null());
+        assert_eq!(p["x"], case["input"]["keys"][i]);
+        assert_eq!(p["n"], case["input"]["denominators"][i]);
+        for (ours, theirs) in [("cl", "cl"), ("lcl", "lcl"), ("ucl", "ucl")] {
+            let (a, b) = (p[ours].as_f64().unwrap(), ex[theirs][i].as_f64().unwrap());
+            assert!((a - b).abs() <= 1e-9 * b.abs(), "{ours}[{i}]: {a} vs {b}");
+        }
+        let y = case["input"]["numerators"][i].as_f64().unwrap()
+            / case["input"]["denominators"][i].as_f64().unwrap()
+            * 100.0;
+        assert!((p["y"].as_f64().unwrap() - y).abs() < 1e-9);
+    }
+    let part = &v["parts"][0];
+    assert_eq!(part["n_obs"], 36);
+    assert_eq!(part["longest_run_max"], 8);
+    assert_eq!(part["n_crossings_min"], 13);
+    assert_eq!(part["runs_signal"], false);
+}
+
+#[test]
+fn facets_keep_first_appearance_and_each_get_a_chart() {
+    let mut csv = String::from("Period,Y,N,Race\n");
+    for m in 1..=12 {
+        // Facet "B" appears first; its months come in reverse order.
+        csv.push_str(&format!("2024-{:02},{},100,B\n", 13 - m, 10 + m % 3));
+        csv.push_str(&format!("2024-{m:02},{},100,A\n", 30 + m));
+    }
+    let csv = csv.replace("Period", "X");
+    let (_dir, path) = temp_file("faceted.csv", csv.as_bytes());
+    let v = json(&[
+        "spc",
+        path.to_str().unwrap(),
+        "--chart",
+        "p",
+        "--facet",
+        "race",
+        "--freeze",
+        "6",
+        "--format",
+        "json",
+    ]);
+    let points = v["points"].as_array().unwrap();
+    assert_eq!(points.len(), 24);
+    assert_eq!(points[0]["facet"], "B");
+    assert_eq!(points[0]["x"], "2024-01");
+    assert_eq!(points[11]["x"], "2024-12");
+    assert_eq!(points[12]["facet"], "A");
+    // A rises steadily after its baseline: a runs signal against the frozen centre line.
+    let parts = v["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 2);
+    assert_eq!(parts[1]["facet"], "A");
+    assert_eq!(parts[1]["runs_signal"], true);
+    assert!(points[12..].iter().all(|p| p["cl"] == points[12]["cl"]));
+    assert_eq!(points[17]["baseline"], true);
+    assert_eq!(points[18]["baseline"], false);
+}
+
+#[test]
+fn csv_and_table_formats() {
+    let out = run(&[
+        "spc",
+        "examples/spc_cabg_readmissions.csv",
+        "--chart",
+        "p",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let mut lines = out.stdout.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("facet,x,y,n,part,baseline")
+    );
+    assert_eq!(lines.count(), 36);
+    let out = run(&["spc", "examples/spc_cabg_readmissions.csv", "--chart", "p"]);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stdout
+            .contains("longest run 5 (limit 8), crossings 19 (at least 13)")
+    );
+}
+
+#[test]
+fn bad_input_names_file_line_and_column() {
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            "x,y,n\n1,3,10\n2,12,10\n",
+            &["--chart", "p"],
+            ":3: column y: 12 is more than its denominator",
+        ),
+        (
+            "x,y,n\n1,3,10\n2,1,0\n",
+            &["--chart", "p"],
+            ":3: column n: the denominator must be greater than zero",
+        ),
+        (
+            "x,y\n2024-01-01,3\n2024-13-45,4\n",
+            &["--chart", "i"],
+            ":3: column x: \"2024-13-45\" is not a number or a date",
+        ),
+        (
+            "x,y\n1,3\n1,4\n2,5\n",
+            &["--chart", "i"],
+            ":3: column x: 1 appears again (first on line 2)",
+        ),
+        (
+            "x,y\n1,3\n2,4\n3,5\n",
+            &["--chart", "i", "--part", "5"],
+            "part 5 is beyond the data, which has 3 points",
+        ),
+        (
+            "x,y\n1,3\n2,abc\n",
+            &["--chart", "c"],
+            ":3: column y: \"abc\" is not a number",
+        ),
+        ("x,count\n1,3\n", &["--chart", "c"], ":1: no column y"),
+    ];
+    for (content, args, want) in cases {
+        let (_dir, path) = temp_file("bad.csv", content.as_bytes());
+        let mut all = vec!["spc", path.to_str().unwrap()];
+        all.extend_from_slice(args);
+        let out = run(&all);
+        assert_eq!(out.code, 2, "{content:?}: {}", out.stderr);
+        assert!(out.stderr.contains("bad.csv"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(want),
+            "{content:?}: wanted {want:?}, got {}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+}
