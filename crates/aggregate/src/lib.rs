@@ -9,6 +9,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod chart;
+pub mod control_chart;
 pub mod export;
 pub mod inequity;
 pub mod numbers;

@@ -70,6 +70,8 @@ pub enum SpcFormat {
     Json,
     /// One row per point.
     Csv,
+    /// The chart as SVG: centre line, stepped limits, signals, phases, baseline marked.
+    Svg,
 }
 
 #[derive(Debug, Args)]

@@ -59,6 +59,7 @@ pub fn run(args: &SpcArgs) -> Result<()> {
         }
         SpcFormat::Csv => to_csv(&facets)?,
         SpcFormat::Table => to_table(args.chart, &facets),
+        SpcFormat::Svg => to_svg(&name, args.chart, &facets),
     };
     match &args.out {
         Some(path) => std::fs::write(path, text)
@@ -349,6 +350,46 @@ fn to_json(chart: Chart, facets: &[Facet]) -> Value {
         }
     }
     json!({"chart": chart.name(), "points": points, "parts": parts})
+}
+
+/// One chart per facet, stacked, in one SVG document.
+fn to_svg(name: &str, chart: Chart, facets: &[Facet]) -> String {
+    let charts: Vec<String> = facets
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let title = match &f.name {
+                Some(n) => format!("{name} — {n}"),
+                None => name.to_string(),
+            };
+            let labels: Vec<String> = f.x.iter().map(|(_, l)| l.clone()).collect();
+            let labels = if labels.iter().all(String::is_empty) {
+                Vec::new()
+            } else {
+                labels
+            };
+            rise_aggregate::control_chart::control_chart(
+                &format!("spc{i}"),
+                &title,
+                &labels,
+                &f.analysis,
+            )
+        })
+        .collect();
+    if let [one] = charts.as_slice() {
+        return format!("{one}\n");
+    }
+    // Several facets: nest each chart at its offset (the charts are 340 high).
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="760" height="{h}" viewBox="0 0 760 {h}"><title>{chart} chart per facet</title>"#,
+        h = 340 * charts.len(),
+        chart = chart.name()
+    );
+    for (i, c) in charts.iter().enumerate() {
+        out.push_str(&c.replacen("<svg ", &format!(r#"<svg y="{}" "#, 340 * i), 1));
+    }
+    out.push_str("</svg>\n");
+    out
 }
 
 fn cell(v: Option<f64>) -> String {

@@ -145,6 +145,29 @@ fn csv_and_table_formats() {
 }
 
 #[test]
+fn svg_draws_one_chart_per_facet() {
+    let out = run(&[
+        "spc",
+        "examples/spc_cabg_readmissions.csv",
+        "--chart",
+        "p",
+        "--freeze",
+        "18",
+        "--format",
+        "svg",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let svg = out.stdout.trim_end();
+    assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+    assert!(svg.contains("baseline ends"));
+    assert_eq!(
+        svg.matches("<circle").count(),
+        36 + 1,
+        "36 points and the legend's dot"
+    );
+}
+
+#[test]
 fn bad_input_names_file_line_and_column() {
     let cases: [(&str, &[&str], &str); 7] = [
         (
