@@ -1,7 +1,7 @@
 //! `rise spc`: a run or control chart of a CSV file, per facet, through `rise-spc`.
 
 use crate::cli::{SpcArgs, SpcFormat};
-use crate::disparity::input::{csv_reason, utf8};
+use crate::disparity::input::{csv_reason, malformed, read_input, utf8};
 use crate::error::input;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
@@ -9,7 +9,6 @@ use rise_spc::{Analysis, Chart, Settings, SpcError, Subgroup, analyse};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io::Read;
 
 /// One data row, with the line it came from.
 struct Row {
@@ -36,20 +35,7 @@ struct Facet {
 }
 
 pub fn run(args: &SpcArgs) -> Result<()> {
-    let name = if args.input.as_os_str() == "-" {
-        "<stdin>".to_string()
-    } else {
-        args.input.display().to_string()
-    };
-    let mut bytes = Vec::new();
-    if args.input.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| input(format!("{name}: cannot read: {e}")))?;
-    } else {
-        bytes =
-            std::fs::read(&args.input).map_err(|e| input(format!("{name}: cannot read: {e}")))?;
-    }
+    let (name, bytes) = read_input(&args.input)?;
     let facets = chart(&name, &bytes, args)?;
     let text = match args.format {
         SpcFormat::Json => {
@@ -244,13 +230,7 @@ fn read(name: &str, bytes: &[u8], args: &SpcArgs) -> Result<Vec<Row>> {
     };
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            input(format!(
-                "{name}:{line}: malformed CSV row: {}",
-                csv_reason(&e)
-            ))
-        })?;
+        let record = record.map_err(|e| malformed(name, &e))?;
         let line = record.position().map_or(0, |p| p.line());
         let field = |i: usize| record.get(i).unwrap_or("");
         let number = |col: &str, i: usize| -> Result<Option<f64>> {

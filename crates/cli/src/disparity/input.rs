@@ -45,20 +45,35 @@ pub struct ReadOptions<'a> {
 
 /// Reads `path` (or standard input for `-`).
 pub fn read(path: &Path, opts: &ReadOptions<'_>) -> Result<Parsed> {
-    let name = if path.as_os_str() == "-" {
+    let (name, bytes) = read_input(path)?;
+    parse(&name, &bytes, opts)
+}
+
+/// The bytes of `path` (standard input for `-`) and the name messages use for it.
+pub(crate) fn read_input(path: &Path) -> Result<(String, Vec<u8>)> {
+    let stdin = path.as_os_str() == "-";
+    let name = if stdin {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
     };
     let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| input(format!("{name}: cannot read: {e}")))?;
+    let read = if stdin {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
     } else {
-        bytes = std::fs::read(path).map_err(|e| input(format!("{name}: cannot read: {e}")))?;
-    }
-    parse(&name, &bytes, opts)
+        std::fs::read(path).map(|b| bytes = b)
+    };
+    read.map_err(|e| input(format!("{name}: cannot read: {e}")))?;
+    Ok((name, bytes))
+}
+
+/// A row the CSV reader could not split, as a message with its line.
+pub(crate) fn malformed(name: &str, e: &csv::Error) -> anyhow::Error {
+    let line = e.position().map_or(0, |p| p.line());
+    input(format!(
+        "{name}:{line}: malformed CSV row: {}",
+        csv_reason(e)
+    ))
 }
 
 /// Parses CSV bytes; `name` is used in messages.
@@ -70,13 +85,7 @@ pub fn parse(name: &str, bytes: &[u8], opts: &ReadOptions<'_>) -> Result<Parsed>
     let h = header(name, &mut reader)?;
     let mut raw = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            input(format!(
-                "{name}:{line}: malformed CSV row: {}",
-                csv_reason(&e)
-            ))
-        })?;
+        let record = record.map_err(|e| malformed(name, &e))?;
         if let Some(r) = row(name, &record, &h, opts)? {
             raw.push(r);
         }
