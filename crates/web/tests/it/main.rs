@@ -334,26 +334,44 @@ impl Browser {
     }
 
     /// A multipart form post: text fields, then files as (field, file name, bytes).
+    ///
+    /// The body is built here and sent as one buffer with its length: reqwest's multipart form
+    /// is streamed, and when the server refuses before reading it (a visitor, a staff account)
+    /// the client could see the closed connection instead of the server's answer.
     pub fn post_files(
         &self,
         path: &str,
         fields: &[(&str, &str)],
         files: &[(&str, &str, Vec<u8>)],
     ) -> reqwest::blocking::Response {
-        let mut form = reqwest::blocking::multipart::Form::new();
+        let boundary = "rise-test-boundary-7f3a9c";
+        let mut body = Vec::new();
         for (k, v) in fields {
-            form = form.text(k.to_string(), v.to_string());
-        }
-        for (k, name, bytes) in files {
-            form = form.part(
-                k.to_string(),
-                reqwest::blocking::multipart::Part::bytes(bytes.clone())
-                    .file_name(name.to_string()),
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
             );
         }
+        for (k, name, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         self.client
             .post(format!("{}{path}", self.base))
-            .multipart(form)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
             .send()
             .unwrap()
     }
