@@ -7,19 +7,31 @@ use crate::chart::{esc, nice_scale};
 use rise_spc::{Analysis, Chart};
 use std::fmt::Write;
 
-const WIDTH: f64 = 760.0;
-const HEIGHT: f64 = 340.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 24.0;
-const TOP: f64 = 58.0;
-const BOTTOM: f64 = 62.0;
-const INK: &str = "#1f2933";
-const LINE: &str = "#3b6ea5";
-const WARN: &str = "#c2410c";
-const MUTED: &str = "#7b8794";
+pub(crate) const WIDTH: f64 = 760.0;
+pub(crate) const HEIGHT: f64 = 340.0;
+pub(crate) const LEFT: f64 = 64.0;
+pub(crate) const RIGHT: f64 = 24.0;
+pub(crate) const TOP: f64 = 58.0;
+pub(crate) const BOTTOM: f64 = 62.0;
+pub(crate) const INK: &str = "#1f2933";
+pub(crate) const LINE: &str = "#3b6ea5";
+pub(crate) const WARN: &str = "#c2410c";
+pub(crate) const MUTED: &str = "#7b8794";
 
 /// The chart of `analysis`, one label per point in `x`. `id` must be unique on the page.
 pub fn control_chart(id: &str, title: &str, x: &[String], analysis: &Analysis) -> String {
+    control_chart_on(id, title, x, analysis, None)
+}
+
+/// The same on a given y range (small multiples share one scale, so that a higher line means
+/// a higher rate from chart to chart).
+pub fn control_chart_on(
+    id: &str,
+    title: &str,
+    x: &[String],
+    analysis: &Analysis,
+    range: Option<(f64, f64)>,
+) -> String {
     let pts = &analysis.points;
     let k = pts.len().max(1);
     let values: Vec<f64> = pts
@@ -32,6 +44,9 @@ pub fn control_chart(id: &str, title: &str, x: &[String], analysis: &Analysis) -
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(*v), b.max(*v))
         });
+    if let Some((a, b)) = range {
+        (lo, hi) = (a.min(lo), b.max(hi));
+    }
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
@@ -273,12 +288,16 @@ fn legend(s: &mut String, chart: Chart) {
     }
 }
 
-fn tick(v: f64, step: f64) -> String {
-    let decimals = if step >= 1.0 {
-        0
-    } else {
-        (-step.log10().floor()) as usize
-    };
+pub(crate) fn tick(v: f64, step: f64) -> String {
+    // A step of 0.025 needs three decimals, not two: count the digits the step itself has.
+    let decimals = (0..6)
+        .find(|&d| {
+            let scaled = step * 10f64.powi(d);
+            (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0)
+        })
+        .unwrap_or(6) as usize;
+    // Limits computed as sums land on -0.0000001 rather than 0; never print "-0.000".
+    let v = if v.abs() < step * 1e-6 { 0.0 } else { v };
     format!("{v:.decimals$}")
 }
 

@@ -10,12 +10,15 @@
 
 pub mod chart;
 pub mod control_chart;
+pub mod evidence;
 pub mod export;
 pub mod inequity;
 pub mod numbers;
 pub mod report;
 pub mod rows;
 pub mod suppress;
+pub mod trend;
+pub mod trend_chart;
 pub mod upload;
 
 pub use rows::{AggregateRow, MeasureInfo};

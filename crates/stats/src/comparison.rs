@@ -35,6 +35,21 @@ pub fn difference(x1: f64, n1: f64, x2: f64, n2: f64, confidence: f64) -> Result
     Ok(Estimate::new(d, lower, upper))
 }
 
+/// The change between two independent estimates, `later − earlier`, with the MOVER interval
+/// (Zou & Donner 2008, "Construction of confidence limits about effect measures: a general
+/// approach"): each side's distance to its own limits is combined in quadrature, the same
+/// construction Newcombe's difference uses for two proportions. Applied to two Newcombe gaps
+/// it gives the change in a gap (a difference of differences) without assuming symmetry, so
+/// it stays honest when a rate is near 0 or 1. `None` when either estimate lacks a limit.
+pub fn change(later: Estimate, earlier: Estimate) -> Option<Estimate> {
+    let (l1, u1) = (later.lower?, later.upper?);
+    let (l0, u0) = (earlier.lower?, earlier.upper?);
+    let d = later.value - earlier.value;
+    let lower = d - ((later.value - l1).powi(2) + (u0 - earlier.value).powi(2)).sqrt();
+    let upper = d + ((u1 - later.value).powi(2) + (earlier.value - l0).powi(2)).sqrt();
+    Some(Estimate::new(d, lower, upper))
+}
+
 /// `(x1/n1) / (x2/n2)` with the log (Katz) interval, `exp(ln R ± z·√(1/x1 − 1/n1 + 1/x2 −
 /// 1/n2))` (Katz et al. 1978; statsmodels' `method="log"`). Without events in a group the
 /// log interval does not exist: `None` then.
@@ -57,6 +72,45 @@ pub fn ratio(x1: f64, n1: f64, x2: f64, n2: f64, confidence: f64) -> Result<Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With large groups every interval is close to Wald's, so the MOVER change in a gap must
+    /// match the Wald interval of a difference of differences, √(Σ p(1−p)/n), computed here
+    /// independently.
+    #[test]
+    fn change_in_a_gap_matches_wald_for_large_groups() {
+        let (n, z) = (2.0e6, 1.959963984540054);
+        let rates = [(0.30, 0.20), (0.26, 0.21)];
+        let gap = |(a, b): (f64, f64)| difference(a * n, n, b * n, n, 0.95).unwrap();
+        let c = change(gap(rates[1]), gap(rates[0])).unwrap();
+        let var: f64 = [0.30, 0.20, 0.26, 0.21]
+            .iter()
+            .map(|p| p * (1.0 - p) / n)
+            .sum();
+        let want = (0.05 - 0.10, z * var.sqrt());
+        assert!((c.value - want.0).abs() < 1e-12);
+        assert!((c.lower.unwrap() - (want.0 - want.1)).abs() < 2e-6, "{c:?}");
+        assert!((c.upper.unwrap() - (want.0 + want.1)).abs() < 2e-6, "{c:?}");
+    }
+
+    /// A baseline measured without error (a zero-width interval) leaves the later interval
+    /// shifted, unchanged in width.
+    #[test]
+    fn change_from_an_exact_baseline_is_the_later_interval_shifted() {
+        let later = difference(30.0, 100.0, 20.0, 100.0, 0.95).unwrap();
+        let c = change(later, Estimate::new(0.02, 0.02, 0.02)).unwrap();
+        assert!((c.lower.unwrap() - (later.lower.unwrap() - 0.02)).abs() < 1e-12);
+        assert!((c.upper.unwrap() - (later.upper.unwrap() - 0.02)).abs() < 1e-12);
+        assert!(
+            change(
+                later,
+                Estimate {
+                    lower: None,
+                    ..later
+                }
+            )
+            .is_none()
+        );
+    }
 
     #[test]
     fn newcombes_first_example() {

@@ -1,12 +1,12 @@
 //! A point estimate with its confidence interval.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An estimate with lower and upper confidence limits.
 ///
 /// A limit is `None` where the method does not define it (PHE reports NA, e.g. a Byar
 /// lower limit below zero). Nothing in this crate stores NaN in an `Estimate`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     /// The point estimate.
     pub value: f64,
