@@ -53,13 +53,22 @@ the rows' mean and SD. Points are ordered by x; facets keep the order they first
 Charts: run (median), i (individuals), mr (moving ranges), xbar, s, t (time between events),
 p (proportions), pp (Laney p′), c (counts), u (rates), up (Laney u′), g (cases between events).
 
---freeze, --part and --exclude count points from 1 within each facet, as qicharts2 does.";
+--freeze, --part and --exclude count points from 1 within each facet, as qicharts2 does.
+
+The equity view: with --aggregates (the aggregates.csv of `rise analyze --by month` or
+`--by quarter`) instead of INPUT.csv, Rise draws one p-chart per group of --dimension for
+--measure, all on one scale, and with --group and --reference the gap between the two per
+period (group rate − reference rate, Newcombe 95 % interval) with a run chart of the gap.
+Suppressed cells (counts 1–10) are blanks in the lines, never zeros.";
 
 const SPC_EXAMPLES: &str = "\
 Examples:
   rise spc falls.csv --chart u --multiply 1000           rate per 1 000 bed-days
   rise spc a1c.csv --chart p --freeze 12 --format json    baseline = first 12 months
-  rise spc a1c.csv --chart p --part 12 --facet race       a phase per PDSA cycle, per group";
+  rise spc a1c.csv --chart p --part 12 --facet race       a phase per PDSA cycle, per group
+  rise spc a1c.csv --chart p --format png --out a1c.png   a picture for the board pack
+  rise spc --aggregates out/aggregates.csv --measure bp_control --dimension race \
+      --group Black --reference White --multiply 100 --format svg --out bp.svg";
 
 /// Output format of `rise spc`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,16 +81,47 @@ pub enum SpcFormat {
     Csv,
     /// The chart as SVG: centre line, stepped limits, signals, phases, baseline marked.
     Svg,
+    /// The same picture as PNG (rendered by resvg with the system's fonts).
+    Png,
 }
 
 #[derive(Debug, Args)]
 pub struct SpcArgs {
     /// CSV file with columns y and optionally x, n and the facet (- reads standard input).
-    #[arg(value_name = "INPUT.csv")]
-    pub input: PathBuf,
-    /// Chart type: run, i, mr, xbar, s, t, p, pp, c, u, up, g.
-    #[arg(long, value_name = "CHART")]
-    pub chart: rise_spc::Chart,
+    #[arg(
+        value_name = "INPUT.csv",
+        required_unless_present = "aggregates",
+        conflicts_with = "aggregates"
+    )]
+    pub input: Option<PathBuf>,
+    /// Chart type: run, i, mr, xbar, s, t, p, pp, c, u, up, g (the equity view draws p).
+    #[arg(long, value_name = "CHART", required_unless_present = "aggregates")]
+    pub chart: Option<rise_spc::Chart>,
+    /// The equity view: an aggregates.csv written by `rise analyze --by month|quarter`.
+    #[arg(long, value_name = "FILE", requires_all = ["measure", "dimension"], help_heading = "Equity view")]
+    pub aggregates: Option<PathBuf>,
+    /// The measure to chart (an id in aggregates.csv).
+    #[arg(
+        long,
+        value_name = "M",
+        requires = "aggregates",
+        help_heading = "Equity view"
+    )]
+    pub measure: Option<String>,
+    /// The dimension whose groups get a chart each (race, ethnicity, sex, …).
+    #[arg(
+        long,
+        value_name = "D",
+        requires = "aggregates",
+        help_heading = "Equity view"
+    )]
+    pub dimension: Option<String>,
+    /// The group whose gap to the reference is charted.
+    #[arg(long, value_name = "G", requires_all = ["aggregates", "reference"], help_heading = "Equity view")]
+    pub group: Option<String>,
+    /// The reference group of the gap.
+    #[arg(long, value_name = "R", requires_all = ["aggregates", "group"], help_heading = "Equity view")]
+    pub reference: Option<String>,
     /// Multiply y, the centre line and the limits (100 for percent, 1000 for per 1 000).
     #[arg(long, default_value_t = 1.0, value_name = "K")]
     pub multiply: f64,

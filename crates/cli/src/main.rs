@@ -7,9 +7,11 @@ mod cli;
 mod disparity;
 mod error;
 mod generate;
+mod png;
 mod progress;
 mod serve;
 mod spc;
+mod trend;
 mod upload;
 
 use clap::Parser;

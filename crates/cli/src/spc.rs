@@ -35,29 +35,54 @@ struct Facet {
 }
 
 pub fn run(args: &SpcArgs) -> Result<()> {
-    let (name, bytes) = read_input(&args.input)?;
-    let facets = chart(&name, &bytes, args)?;
+    if let Some(path) = &args.aggregates {
+        return crate::trend::run(path, args);
+    }
+    let (Some(file), Some(chart)) = (&args.input, args.chart) else {
+        return Err(input(
+            "give INPUT.csv and --chart, or --aggregates FILE --measure M --dimension D",
+        ));
+    };
+    let (name, bytes) = read_input(file)?;
+    let facets = self::chart(&name, &bytes, chart, args)?;
     let text = match args.format {
         SpcFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&to_json(args.chart, &facets))?;
+            let mut s = serde_json::to_string_pretty(&to_json(chart, &facets))?;
             s.push('\n');
             s
         }
         SpcFormat::Csv => to_csv(&facets)?,
-        SpcFormat::Table => to_table(args.chart, &facets),
-        SpcFormat::Svg => to_svg(&name, args.chart, &facets),
+        SpcFormat::Table => to_table(chart, &facets),
+        SpcFormat::Svg | SpcFormat::Png => to_svg(&name, chart, &facets),
+    };
+    write_out(args, text)
+}
+
+/// Writes the text (or, for `--format png`, the SVG rendered to PNG) to --out or stdout.
+pub fn write_out(args: &SpcArgs, text: String) -> Result<()> {
+    let bytes = if args.format == SpcFormat::Png {
+        crate::png::render(&text)?
+    } else {
+        text.into_bytes()
     };
     match &args.out {
-        Some(path) => std::fs::write(path, text)
+        Some(path) => std::fs::write(path, bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
+        None => {
+            use std::io::Write as _;
+            if args.format == SpcFormat::Png && std::io::IsTerminal::is_terminal(&std::io::stdout())
+            {
+                return Err(input("a PNG is not for a terminal: give --out FILE.png"));
+            }
+            std::io::stdout().write_all(&bytes)?;
+        }
     }
     Ok(())
 }
 
 /// Parses the file and draws one chart per facet.
-fn chart(name: &str, bytes: &[u8], args: &SpcArgs) -> Result<Vec<Facet>> {
-    let rows = read(name, bytes, args)?;
+fn chart(name: &str, bytes: &[u8], chart: Chart, args: &SpcArgs) -> Result<Vec<Facet>> {
+    let rows = read(name, bytes, chart, args)?;
     let mut order: Vec<Option<String>> = Vec::new();
     let mut by_facet: HashMap<Option<String>, Vec<Row>> = HashMap::new();
     for row in rows {
@@ -72,12 +97,12 @@ fn chart(name: &str, bytes: &[u8], args: &SpcArgs) -> Result<Vec<Facet>> {
         exclude: args.exclude.clone(),
         multiply: args.multiply,
         method: args.method,
-        ..Settings::new(args.chart)
+        ..Settings::new(chart)
     };
     let mut out = Vec::with_capacity(order.len());
     for facet in order {
         let rows = by_facet.remove(&facet).unwrap_or_default();
-        out.push(one_facet(name, facet, rows, args.chart, &settings)?);
+        out.push(one_facet(name, facet, rows, chart, &settings)?);
     }
     Ok(out)
 }
@@ -187,7 +212,7 @@ fn x_key(s: &str) -> Option<Key> {
 }
 
 /// Reads the rows, checking every value against what the chart allows.
-fn read(name: &str, bytes: &[u8], args: &SpcArgs) -> Result<Vec<Row>> {
+fn read(name: &str, bytes: &[u8], chart: Chart, args: &SpcArgs) -> Result<Vec<Row>> {
     let bytes = utf8(name, bytes)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -212,7 +237,6 @@ fn read(name: &str, bytes: &[u8], args: &SpcArgs) -> Result<Vec<Row>> {
     })?;
     let x_col = find("x");
     let n_col = find("n");
-    let chart = args.chart;
     if chart.needs_n() && n_col.is_none() {
         return Err(input(format!(
             "{name}:1: a {} chart needs a column n (the denominator)",

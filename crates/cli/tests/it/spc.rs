@@ -1,7 +1,7 @@
 //! `rise spc` through the binary: the JSON contract against qicharts2's numbers, facets, the
 //! other formats, and bad input.
 
-use crate::support::{repo_root, run, temp_file};
+use crate::support::{check, repo_root, run, temp_file};
 use serde_json::Value;
 
 fn json(args: &[&str]) -> Value {
@@ -215,6 +215,132 @@ fn bad_input_names_file_line_and_column() {
             out.stderr
         );
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// An aggregates.csv as `rise analyze --by quarter` writes it: a whole-period row (which the
+/// equity view leaves out), four quarters, and one suppressed cell.
+const QUARTERS: &str = "measure,dimension,subgroup,period,numerator,denominator,suppressed
+flu,race,Black,2024-01-01..2024-12-31,200,300,false
+flu,race,White,2024-01-01..2024-12-31,250,380,false
+flu,race,Black,2024-Q1,56,70,false
+flu,race,White,2024-Q1,48,80,false
+flu,race,Black,2024-Q2,,,true
+flu,race,White,2024-Q2,60,100,false
+flu,race,Black,2024-Q3,40,60,false
+flu,race,White,2024-Q3,70,100,false
+flu,race,Black,2024-Q4,45,70,false
+flu,race,White,2024-Q4,72,100,false
+";
+
+fn equity(extra: &[&str]) -> (tempfile::TempDir, Vec<String>) {
+    equity_of("flu", extra)
+}
+
+fn equity_of(measure: &str, extra: &[&str]) -> (tempfile::TempDir, Vec<String>) {
+    let (dir, path) = temp_file("aggregates.csv", QUARTERS.as_bytes());
+    let mut args: Vec<String> = [
+        "spc",
+        "--aggregates",
+        path.to_str().unwrap(),
+        "--measure",
+        measure,
+        "--dimension",
+        "race",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    (dir, args)
+}
+
+#[test]
+fn equity_view_json_charts_each_group_and_the_gap() {
+    let (_dir, args) = equity(&[
+        "--group",
+        "Black",
+        "--reference",
+        "White",
+        "--format",
+        "json",
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let v = json(&args);
+    assert_eq!(v["periods"].as_array().unwrap().len(), 4, "{v}");
+    assert_eq!(v["periods"][0], "2024-Q1");
+    assert_eq!(v["suppressed_cells"], 1);
+    let black = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["group"] == "Black")
+        .unwrap();
+    let q2 = &black["points"][1];
+    assert_eq!(q2["suppressed"], true);
+    assert!(q2["y"].is_null() && q2["numerator"].is_null(), "{q2}");
+    // p-chart of the shown quarters: centre line is the pooled rate 141/200.
+    check(&black["points"][0]["cl"], "cl", 141.0 / 200.0, 1e-9);
+    // The first quarter is Newcombe (1998) Table II example (a): 56/70 − 48/80.
+    let gap = &v["gap"]["points"][0];
+    check(&gap["gap"], "gap", 0.2, 1e-9);
+    check(&gap["lower"], "lower", 0.0524, 1e-3);
+    check(&gap["upper"], "upper", 0.3339, 1e-3);
+    assert!(
+        v["gap"]["points"][1]["gap"].is_null(),
+        "a suppressed quarter has no gap"
+    );
+}
+
+#[test]
+fn equity_view_png_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("flu.png");
+    let (_d, args) = equity(&[
+        "--group",
+        "Black",
+        "--reference",
+        "White",
+        "--format",
+        "png",
+        "--out",
+        png.to_str().unwrap(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+
+    let (_d, args) = equity(&["--format", "svg"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Black") && out.stdout.contains("White"));
+    assert!(
+        out.stdout.contains("suppressed"),
+        "the hidden quarter is labelled"
+    );
+}
+
+#[test]
+fn equity_view_errors_are_clear() {
+    let cases: [(&str, &[&str], &str); 3] = [
+        ("nope", &[], "nope"),
+        (
+            "flu",
+            &["--group", "Martian", "--reference", "White"],
+            "Martian",
+        ),
+        ("flu", &["--chart", "i"], "p-charts"),
+    ];
+    for (measure, extra, want) in cases {
+        let (_d, args) = equity_of(measure, extra);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert!(out.stderr.contains(want), "{extra:?}: {}", out.stderr);
         assert!(out.stdout.is_empty());
     }
 }
