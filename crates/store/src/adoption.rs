@@ -1,7 +1,8 @@
 //! Adoption: an organization has *adopted the framework* when it is an approved member with a
 //! commitment in every category that has an action fitting its type, a baseline data set, and
 //! at least one action plan. The date of adoption is when the last of these came true, so the
-//! coalition can count adopters over time from the records themselves.
+//! coalition can count adopters over time from the records themselves. It has *demonstrated
+//! impact* once a reviewer approved evidence that one of its inequities shrank.
 
 use crate::model::{OrgStatus, Organization};
 use crate::{Result, Store};
@@ -21,6 +22,9 @@ pub struct AdoptionStatus {
     pub first_plan: Option<String>,
     /// When the member adopted the framework, if it has.
     pub adopted_at: Option<String>,
+    /// When a reviewer first approved evidence that one of its inequities shrank: the member
+    /// has *demonstrated impact*.
+    pub impact_at: Option<String>,
 }
 
 /// An adopter, for counting.
@@ -47,6 +51,9 @@ impl Store {
         let plans = self
             .firsts("SELECT organization_id AS o, MIN(created_at) AS t FROM action_plans GROUP BY organization_id")
             .await?;
+        let impact = self
+            .firsts("SELECT organization_id AS o, MIN(reviewed_at) AS t FROM evidence WHERE status = 'approved' GROUP BY organization_id")
+            .await?;
         let mut out = Vec::new();
         for o in orgs {
             let required: Vec<String> = fw
@@ -69,6 +76,7 @@ impl Store {
                 _ => None,
             };
             out.push(AdoptionStatus {
+                impact_at: impact.get(&o.id).cloned(),
                 organization: o,
                 required,
                 missing,

@@ -22,6 +22,7 @@ mod commitments;
 mod datasets;
 mod email;
 mod error;
+mod evidence;
 mod framework;
 mod orgs;
 mod outbox;
@@ -39,6 +40,7 @@ pub mod testing;
 pub use adoption::{Adopter, AdoptionStatus};
 pub use datasets::MAX_DATASET_ROWS;
 pub use error::{FieldError, Result, StoreError};
+pub use evidence::{Decision, Submission};
 pub use framework::FrameworkFile;
 pub use outbox::{MAX_ATTEMPTS, Mail, OutboxEntry};
 pub use passwords::{

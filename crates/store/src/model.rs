@@ -153,6 +153,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a plan's evidence of impact stands in review.
+    EvidenceStatus {
+        Submitted = "submitted": "Awaiting review",
+        Approved = "approved": "Approved",
+        Returned = "returned": "Returned with comments",
+    }
+}
+
 /// US states and DC, for the application form.
 pub const STATES: [&str; 51] = [
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
@@ -345,6 +354,51 @@ pub struct Plan {
     pub status: PlanStatus,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// A plan's evidence of impact as submitted: the computed evidence frozen at submission
+/// (`snapshot`, the JSON of `rise_aggregate::evidence::Evidence`, left out of the audit log
+/// for its size), its verdict and one-line summary, and the review.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct EvidenceRecord {
+    pub id: i64,
+    pub organization_id: i64,
+    pub plan_id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: EvidenceStatus,
+    /// `rise_aggregate::evidence::Verdict::key`.
+    pub verdict: String,
+    pub summary: String,
+    #[serde(skip)]
+    pub snapshot: String,
+    /// The member's note to the reviewer.
+    pub note: String,
+    pub submitted_at: String,
+    pub reviewed_at: Option<String>,
+    pub reviewer_comment: String,
+    pub updated_at: String,
+}
+
+/// One step of a review: submitted, approved or returned, by whom, with what comment.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct EvidenceStep {
+    pub id: i64,
+    pub evidence_id: i64,
+    pub action: String,
+    pub comment: String,
+    pub actor: String,
+    pub at: String,
+}
+
+/// A piece of evidence in the staff's review queue, with whose it is and what it is about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceListing {
+    pub evidence: EvidenceRecord,
+    pub organization: String,
+    pub measure: String,
+    pub dimension: String,
+    pub subgroup: String,
+    pub reference: String,
 }
 
 /// What a plan's author fills in.

@@ -1072,3 +1072,188 @@ fn a_password_is_reset_once_by_mail_and_every_session_ends() {
         assert!(!shown.contains(&token) && shown.contains("Reset your password"));
     });
 }
+
+/// A data set of bp_control by race in quarters of `year`, Black's rate `black` of 400 and
+/// White's 60 % of 800, per quarter.
+fn quarters(label: &str, year: i32, black: [u64; 4]) -> Upload {
+    let rows = (0..4)
+        .flat_map(|q| {
+            let p = format!("{year}-Q{}", q + 1);
+            [
+                AggregateRow::counted("bp_control", "race_ethnicity", "White", &p, 480, 800),
+                AggregateRow::counted(
+                    "bp_control",
+                    "race_ethnicity",
+                    "Black or African American",
+                    &p,
+                    black[q],
+                    400,
+                ),
+            ]
+        })
+        .collect();
+    Upload::new(
+        label,
+        "rise analyze 0.1.0",
+        rows,
+        vec![MeasureInfo::new(
+            "bp_control",
+            "Blood pressure controlled",
+            "CMS165",
+            true,
+        )],
+        false,
+    )
+}
+
+#[test]
+fn evidence_is_followed_up_submitted_reviewed_and_counted() {
+    use rise_aggregate::evidence::Verdict;
+    use rise_store::model::EvidenceStatus;
+    use rise_store::{Decision, Submission};
+    on_every_backend("evidence", |s| async move {
+        let a = member(&s, "Alpha Health", OrgKind::HealthSystem).await;
+        let b = member(&s, "Beta Plan", OrgKind::HealthPlan).await;
+        let actor = admin();
+        let base = s
+            .add_dataset(a, &quarters("EHR 2024", 2024, [160; 4]), &actor)
+            .await
+            .unwrap();
+        let mut input = plan_input(base.id);
+        input.period = "2024-Q4".into();
+        let plan = s.create_plan(a, &input, &actor).await.unwrap();
+        let follow = s
+            .add_dataset(a, &quarters("EHR 2025", 2025, [200, 220, 230, 240]), &actor)
+            .await
+            .unwrap();
+        // A data set without the plan's measure is refused, with the reason.
+        let other = s.add_dataset(a, &dataset(), &actor).await.unwrap();
+        let refused = s.add_followup(a, plan.id, other.id, &actor).await;
+        let Err(StoreError::Invalid(v)) = refused else {
+            panic!("{refused:?}")
+        };
+        assert_eq!(v[0].field, "dataset_id");
+        assert!(
+            v[0].message.contains("overlap") || v[0].message.contains("period"),
+            "{v:?}"
+        );
+        assert_eq!(
+            fields(
+                s.add_followup(a, plan.id, base.id, &actor)
+                    .await
+                    .unwrap_err()
+            ),
+            vec!["dataset_id"],
+            "the baseline cannot follow itself up"
+        );
+        // Another organization can neither add to the plan nor lend its data set.
+        assert!(matches!(
+            s.add_followup(b, plan.id, follow.id, &actor).await,
+            Err(StoreError::NotFound)
+        ));
+        s.add_followup(a, plan.id, follow.id, &actor).await.unwrap();
+        assert_eq!(
+            fields(
+                s.add_followup(a, plan.id, follow.id, &actor)
+                    .await
+                    .unwrap_err()
+            ),
+            vec!["dataset_id"]
+        );
+        let ups = s.followups(a, plan.id).await.unwrap();
+        assert_eq!(
+            ups.iter().map(|d| d.id).collect::<Vec<_>>(),
+            vec![follow.id]
+        );
+        assert!(matches!(
+            s.followups(b, plan.id).await,
+            Err(StoreError::NotFound)
+        ));
+
+        let sub = |verdict| Submission {
+            verdict,
+            summary: "gap −20.0 → −2.5 points",
+            snapshot: "{\"verdict\":\"narrowed\"}",
+            note: "Cuffs and pharmacist calls from January.",
+        };
+        assert!(s.plan_evidence(a, plan.id).await.unwrap().is_none());
+        let e = s
+            .submit_evidence(a, plan.id, &sub(Verdict::WithinChance), &actor)
+            .await
+            .unwrap();
+        assert_eq!(e.status, EvidenceStatus::Submitted);
+        assert!(matches!(
+            s.submit_evidence(a, plan.id, &sub(Verdict::Narrowed), &actor)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            s.submit_evidence(b, plan.id, &sub(Verdict::Narrowed), &actor)
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.plan_evidence(b, plan.id).await.unwrap().is_none());
+        // A verdict that is not "narrowed" cannot be approved; a return needs a comment.
+        assert!(matches!(
+            s.review_evidence(e.id, Decision::Approve, "", &actor).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            fields(
+                s.review_evidence(e.id, Decision::Return, " ", &actor)
+                    .await
+                    .unwrap_err()
+            ),
+            vec!["comment"]
+        );
+        let back = s
+            .review_evidence(e.id, Decision::Return, "Add the last quarter.", &actor)
+            .await
+            .unwrap();
+        assert_eq!(back.status, EvidenceStatus::Returned);
+        assert_eq!(back.reviewer_comment, "Add the last quarter.");
+        let again = s
+            .submit_evidence(a, plan.id, &sub(Verdict::Narrowed), &actor)
+            .await
+            .unwrap();
+        assert_eq!((again.id, again.status), (e.id, EvidenceStatus::Submitted));
+        assert_eq!(again.verdict, "narrowed");
+        assert_eq!(
+            s.evidence_queue().await.unwrap()[0].organization,
+            "Alpha Health"
+        );
+        let status = |all: Vec<rise_store::AdoptionStatus>| {
+            all.into_iter().find(|x| x.organization.id == a).unwrap()
+        };
+        assert!(status(s.adoption().await.unwrap()).impact_at.is_none());
+        let ok = s
+            .review_evidence(e.id, Decision::Approve, "Clear and sustained.", &actor)
+            .await
+            .unwrap();
+        assert_eq!(ok.status, EvidenceStatus::Approved);
+        assert!(status(s.adoption().await.unwrap()).impact_at.is_some());
+        assert!(matches!(
+            s.review_evidence(e.id, Decision::Return, "late", &actor)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            s.submit_evidence(a, plan.id, &sub(Verdict::Narrowed), &actor)
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let steps: Vec<String> = s
+            .evidence_steps(e.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|x| x.action)
+            .collect();
+        assert_eq!(steps, ["submitted", "returned", "submitted", "approved"]);
+        let log = s
+            .audit_log(Some(("evidence", &e.id.to_string())), 10)
+            .await
+            .unwrap();
+        assert_eq!(log.len(), 4, "{log:?}");
+    });
+}
