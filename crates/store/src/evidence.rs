@@ -87,20 +87,19 @@ impl Store {
             start,
             higher_is_better: true,
         };
-        match evidence(&sets, &target) {
-            Err(
-                e @ (EvidenceError::Mismatch { .. }
-                | EvidenceError::Period(_)
-                | EvidenceError::Overlap(..)),
-            ) => {
-                let mut message = e.to_string();
-                if let Some(first) = message.get(..1) {
-                    message = first.to_uppercase() + &message[1..];
-                }
-                return Err(StoreError::invalid("dataset_id", format!("{message}.")));
+        // Too little data to tell yet is no reason to refuse more of it: only a data set that
+        // cannot be read with the others is.
+        if let Err(
+            e @ (EvidenceError::Mismatch { .. }
+            | EvidenceError::Period(_)
+            | EvidenceError::Overlap(..)),
+        ) = evidence(&sets, &target)
+        {
+            let mut message = e.to_string();
+            if let Some(first) = message.get(..1) {
+                message = first.to_uppercase() + &message[1..];
             }
-            // Too little data to tell yet is no reason to refuse more of it.
-            _ => {}
+            return Err(StoreError::invalid("dataset_id", format!("{message}.")));
         }
         let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(
