@@ -5,7 +5,9 @@
 //! absolute one, and what makes the result unstable. The method is in docs/statistics.md.
 
 use crate::AggregateRow;
+use crate::control_chart::control_chart;
 use crate::trend::{Trend, TrendSpec, periods_of, trend_over};
+use crate::trend_chart::gap_chart;
 use chrono::{Months, NaiveDate};
 use rise_stats::comparison::{change, difference, ratio};
 use rise_stats::interval::Estimate;
@@ -279,43 +281,7 @@ pub fn evidence(
     datasets: &[(String, Vec<AggregateRow>)],
     t: &Target,
 ) -> Result<Evidence, EvidenceError> {
-    // The periods and rows of the target, later uploads winning.
-    let mut by_period: BTreeMap<String, Vec<AggregateRow>> = BTreeMap::new();
-    for (label, rows) in datasets {
-        let cells: Vec<&AggregateRow> = rows
-            .iter()
-            .filter(|r| r.measure == t.measure && r.dimension == t.dimension)
-            .collect();
-        let mismatch = |reason: String| EvidenceError::Mismatch {
-            dataset: label.clone(),
-            reason,
-        };
-        if !rows.iter().any(|r| r.measure == t.measure) {
-            return Err(mismatch(format!("it has no measure {:?}", t.measure)));
-        }
-        if cells.is_empty() {
-            return Err(mismatch(format!(
-                "measure {:?} is not broken down by {:?}",
-                t.measure, t.dimension
-            )));
-        }
-        for g in [t.group, t.reference] {
-            if !cells.iter().any(|r| r.subgroup == g) {
-                return Err(mismatch(format!(
-                    "dimension {:?} has no group {g:?}",
-                    t.dimension
-                )));
-            }
-        }
-        for p in periods_of(cells.iter().copied()) {
-            let rows: Vec<AggregateRow> = cells
-                .iter()
-                .filter(|r| r.period == p)
-                .map(|r| (*r).clone())
-                .collect();
-            by_period.insert(p, rows);
-        }
-    }
+    let by_period = merged(datasets, t)?;
     let mut periods: Vec<(NaiveDate, NaiveDate, String)> = Vec::new();
     for p in by_period.keys() {
         let (a, b) = period_bounds(p).ok_or_else(|| EvidenceError::Period(p.clone()))?;
@@ -516,6 +482,114 @@ pub fn evidence(
     })
 }
 
+/// The target's rows of every data set by period, a later data set's period replacing an
+/// earlier one of the same label; refused when a data set lacks the measure, the dimension
+/// or either group.
+fn merged(
+    datasets: &[(String, Vec<AggregateRow>)],
+    t: &Target,
+) -> Result<BTreeMap<String, Vec<AggregateRow>>, EvidenceError> {
+    // The periods and rows of the target, later uploads winning.
+    let mut by_period: BTreeMap<String, Vec<AggregateRow>> = BTreeMap::new();
+    for (label, rows) in datasets {
+        let cells: Vec<&AggregateRow> = rows
+            .iter()
+            .filter(|r| r.measure == t.measure && r.dimension == t.dimension)
+            .collect();
+        let mismatch = |reason: String| EvidenceError::Mismatch {
+            dataset: label.clone(),
+            reason,
+        };
+        if !rows.iter().any(|r| r.measure == t.measure) {
+            return Err(mismatch(format!("it has no measure {:?}", t.measure)));
+        }
+        if cells.is_empty() {
+            return Err(mismatch(format!(
+                "measure {:?} is not broken down by {:?}",
+                t.measure, t.dimension
+            )));
+        }
+        for g in [t.group, t.reference] {
+            if !cells.iter().any(|r| r.subgroup == g) {
+                return Err(mismatch(format!(
+                    "dimension {:?} has no group {g:?}",
+                    t.dimension
+                )));
+            }
+        }
+        for p in periods_of(cells.iter().copied()) {
+            let rows: Vec<AggregateRow> = cells
+                .iter()
+                .filter(|r| r.period == p)
+                .map(|r| (*r).clone())
+                .collect();
+            by_period.insert(p, rows);
+        }
+    }
+    Ok(by_period)
+}
+
+/// The evidence drawn: the group's p-chart with its limits frozen at the baseline, and the gap
+/// per period with its intervals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceCharts {
+    pub group: String,
+    pub gap: String,
+}
+
+/// The charts of `e`, computed from the same data sets as it was.
+pub fn evidence_charts(
+    datasets: &[(String, Vec<AggregateRow>)],
+    t: &Target,
+    e: &Evidence,
+) -> Result<EvidenceCharts, EvidenceError> {
+    let rows: Vec<AggregateRow> = merged(datasets, t)?.into_values().flatten().collect();
+    let n_base = e
+        .periods
+        .iter()
+        .filter(|p| period_bounds(p).is_some_and(|(_, end)| end < t.start))
+        .count();
+    let tr = trend_over(
+        &rows,
+        &TrendSpec {
+            measure: t.measure,
+            dimension: t.dimension,
+            gap: Some((t.group, t.reference)),
+            multiply: 100.0,
+            freeze: Some(n_base),
+        },
+        Some(e.periods.clone()),
+    )
+    .map_err(|err| EvidenceError::Mismatch {
+        dataset: "the plan's data sets".into(),
+        reason: err.to_string(),
+    })?;
+    let group = tr
+        .series
+        .iter()
+        .find(|s| s.group == t.group)
+        .and_then(|s| s.analysis.as_ref())
+        .map(|a| {
+            control_chart(
+                "evidence-group",
+                &format!(
+                    "{}: p-chart, limits frozen at the {n_base} baseline period{}",
+                    t.group,
+                    if n_base == 1 { "" } else { "s" }
+                ),
+                &tr.periods,
+                a,
+            )
+        })
+        .unwrap_or_default();
+    let gap = tr
+        .gap
+        .as_ref()
+        .map(|g| gap_chart("evidence-gap", &tr, g))
+        .unwrap_or_default();
+    Ok(EvidenceCharts { group, gap })
+}
+
 fn special_cause(
     tr: &Trend,
     t: &Target,
@@ -626,6 +700,30 @@ mod tests {
         );
         for bad in ["2024-Q5", "24", "2024-13", "all", "2024-06-30..2024-01-01"] {
             assert_eq!(period_bounds(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_charts_freeze_the_group_at_the_baseline_and_draw_the_gap() {
+        let sets = [
+            ("base".to_string(), year(2024, [250; 4], [350; 4])),
+            (
+                "follow".to_string(),
+                year(2025, [300, 310, 315, 315], [355; 4]),
+            ),
+        ];
+        let e = evidence(&sets, &target(true)).unwrap();
+        let c = evidence_charts(&sets, &target(true), &e).unwrap();
+        assert!(
+            c.group.starts_with("<svg") && c.group.contains("frozen at the 4 baseline periods")
+        );
+        assert!(c.group.contains("baseline ends"), "the freeze is marked");
+        assert!(c.gap.starts_with("<svg") && c.gap.contains("Gap: Black − White"));
+        for q in 1..=4 {
+            assert!(
+                c.gap.contains(&format!(">2025-Q{q}<")),
+                "quarter {q} labelled"
+            );
         }
     }
 

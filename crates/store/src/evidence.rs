@@ -23,9 +23,9 @@ pub struct Submission<'a> {
     pub note: &'a str,
 }
 
-/// A reviewer's decision.
+/// A reviewer's decision on evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
+pub enum Review {
     Approve,
     Return,
 }
@@ -307,12 +307,12 @@ impl Store {
     pub async fn review_evidence(
         &self,
         id: i64,
-        decision: Decision,
+        decision: Review,
         comment: &str,
         actor: &Actor,
     ) -> Result<EvidenceRecord> {
         let comment = comment.trim();
-        if decision == Decision::Return && comment.is_empty() {
+        if decision == Review::Return && comment.is_empty() {
             return Err(StoreError::invalid(
                 "comment",
                 "Say what the member should change or add.",
@@ -334,14 +334,14 @@ impl Store {
                 before.status.label().to_lowercase()
             )));
         }
-        if decision == Decision::Approve && before.verdict != Verdict::Narrowed.key() {
+        if decision == Review::Approve && before.verdict != Verdict::Narrowed.key() {
             return Err(StoreError::Conflict(
                 "Only evidence whose gap narrowed beyond chance, with the group itself improving, can be approved; return it with comments instead.".into(),
             ));
         }
         let (status, action) = match decision {
-            Decision::Approve => (EvidenceStatus::Approved, "approved"),
-            Decision::Return => (EvidenceStatus::Returned, "returned"),
+            Review::Approve => (EvidenceStatus::Approved, "approved"),
+            Review::Return => (EvidenceStatus::Returned, "returned"),
         };
         let t = now();
         let after: EvidenceRecord = from_row(

@@ -40,7 +40,7 @@ pub mod testing;
 pub use adoption::{Adopter, AdoptionStatus};
 pub use datasets::MAX_DATASET_ROWS;
 pub use error::{FieldError, Result, StoreError};
-pub use evidence::{Decision, Submission};
+pub use evidence::{Review, Submission};
 pub use framework::FrameworkFile;
 pub use outbox::{MAX_ATTEMPTS, Mail, OutboxEntry};
 pub use passwords::{

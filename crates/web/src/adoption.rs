@@ -1,4 +1,4 @@
-//! Who joined and who adopted the framework, counted by a grouping of the organizations:
+//! Who joined, who adopted the framework and who demonstrated impact, counted by a grouping of the organizations:
 //! the public home page, the staff dashboard and the API show the same counts.
 
 use crate::Shared;
@@ -18,6 +18,8 @@ pub struct GroupRow {
     pub label: String,
     pub members: i64,
     pub adopters: i64,
+    /// Members whose evidence that an inequity shrank was approved.
+    pub impact: i64,
 }
 
 /// Members and adopters by a grouping of the organizations, in the order of the groups'
@@ -26,17 +28,19 @@ pub(crate) fn group_counts(
     all: &[AdoptionStatus],
     key: impl Fn(&AdoptionStatus) -> String,
 ) -> Vec<GroupRow> {
-    let mut m: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut m: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
     for a in all {
-        let e = m.entry(key(a)).or_insert((0, 0));
+        let e = m.entry(key(a)).or_insert((0, 0, 0));
         e.0 += 1;
         e.1 += i64::from(a.adopted_at.is_some());
+        e.2 += i64::from(a.impact_at.is_some());
     }
     m.into_iter()
-        .map(|(label, (members, adopters))| GroupRow {
+        .map(|(label, (members, adopters, impact))| GroupRow {
             label,
             members,
             adopters,
+            impact,
         })
         .collect()
 }

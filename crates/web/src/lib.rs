@@ -20,6 +20,7 @@ mod charts;
 pub mod client;
 pub mod datasets;
 mod error;
+mod evidence;
 pub mod mailer;
 mod pages;
 mod session_cookie;
@@ -135,6 +136,8 @@ pub fn app(state: AppState) -> Router {
         .route("/org/plans/new", get(pages::plans::new_form))
         .route("/org/plans/{id}", get(pages::plans::show))
         .route("/org/plans/{id}/status", post(pages::plans::set_status))
+        .route("/org/plans/{id}/followups", post(pages::plans::add_followup))
+        .route("/org/plans/{id}/evidence", post(pages::plans::submit_evidence))
         .route("/org/people", get(pages::people::list).post(pages::people::invite))
         .route("/account", get(pages::people::account))
         .route("/account/tokens", post(pages::people::create_token))
@@ -155,6 +158,9 @@ pub fn app(state: AppState) -> Router {
             "/coalition/members/{org}/datasets/{id}",
             get(pages::datasets::show_to_staff),
         )
+        .route("/coalition/evidence", get(pages::evidence::queue))
+        .route("/coalition/evidence/{id}", get(pages::evidence::show))
+        .route("/coalition/evidence/{id}/review", post(pages::evidence::review))
         .route("/coalition/outbox", get(pages::coalition::outbox))
         .route("/coalition/outbox/{id}/resend", post(pages::coalition::resend))
         .route("/coalition/audit", get(pages::coalition::audit))

@@ -47,6 +47,7 @@ impl Chrome {
                 if s.user.role.is_staff() {
                     links.push(("/coalition", "Dashboard"));
                     links.push(("/coalition/applications", "Applications"));
+                    links.push(("/coalition/evidence", "Evidence"));
                     if s.user.role == Role::CoalitionAdmin {
                         links.push(("/coalition/framework", "Framework"));
                         links.push(("/coalition/outbox", "Outbox"));

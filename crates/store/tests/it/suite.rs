@@ -1110,7 +1110,7 @@ fn quarters(label: &str, year: i32, black: [u64; 4]) -> Upload {
 fn evidence_is_followed_up_submitted_reviewed_and_counted() {
     use rise_aggregate::evidence::Verdict;
     use rise_store::model::EvidenceStatus;
-    use rise_store::{Decision, Submission};
+    use rise_store::{Review, Submission};
     on_every_backend("evidence", |s| async move {
         let a = member(&s, "Alpha Health", OrgKind::HealthSystem).await;
         let b = member(&s, "Beta Plan", OrgKind::HealthPlan).await;
@@ -1195,19 +1195,19 @@ fn evidence_is_followed_up_submitted_reviewed_and_counted() {
         assert!(s.plan_evidence(b, plan.id).await.unwrap().is_none());
         // A verdict that is not "narrowed" cannot be approved; a return needs a comment.
         assert!(matches!(
-            s.review_evidence(e.id, Decision::Approve, "", &actor).await,
+            s.review_evidence(e.id, Review::Approve, "", &actor).await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(
             fields(
-                s.review_evidence(e.id, Decision::Return, " ", &actor)
+                s.review_evidence(e.id, Review::Return, " ", &actor)
                     .await
                     .unwrap_err()
             ),
             vec!["comment"]
         );
         let back = s
-            .review_evidence(e.id, Decision::Return, "Add the last quarter.", &actor)
+            .review_evidence(e.id, Review::Return, "Add the last quarter.", &actor)
             .await
             .unwrap();
         assert_eq!(back.status, EvidenceStatus::Returned);
@@ -1227,13 +1227,13 @@ fn evidence_is_followed_up_submitted_reviewed_and_counted() {
         };
         assert!(status(s.adoption().await.unwrap()).impact_at.is_none());
         let ok = s
-            .review_evidence(e.id, Decision::Approve, "Clear and sustained.", &actor)
+            .review_evidence(e.id, Review::Approve, "Clear and sustained.", &actor)
             .await
             .unwrap();
         assert_eq!(ok.status, EvidenceStatus::Approved);
         assert!(status(s.adoption().await.unwrap()).impact_at.is_some());
         assert!(matches!(
-            s.review_evidence(e.id, Decision::Return, "late", &actor)
+            s.review_evidence(e.id, Review::Return, "late", &actor)
                 .await,
             Err(StoreError::Conflict(_))
         ));

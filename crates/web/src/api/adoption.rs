@@ -1,4 +1,5 @@
-//! Counts only: how many members joined and adopted the framework, by group and month.
+//! Counts only: how many members joined, adopted the framework and demonstrated impact (a
+//! reviewer approved their evidence that an inequity shrank), by group and month.
 
 use super::prelude::*;
 use crate::adoption::{adoption_or_empty, group_counts};
@@ -15,7 +16,7 @@ async fn adoption(State(state): State<Shared>) -> ApiResult<Json<Value>> {
     let group = |key: fn(&rise_store::AdoptionStatus) -> String| {
         group_counts(&all, key)
             .into_iter()
-            .map(|g| json!({"group": g.label, "members": g.members, "adopters": g.adopters}))
+            .map(|g| json!({"group": g.label, "members": g.members, "adopters": g.adopters, "demonstrated_impact": g.impact}))
             .collect::<Vec<_>>()
     };
     let mut by_month: BTreeMap<String, i64> = BTreeMap::new();
@@ -25,6 +26,7 @@ async fn adoption(State(state): State<Shared>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({
         "members": all.len(),
         "adopters": all.iter().filter(|a| a.adopted_at.is_some()).count(),
+        "demonstrated_impact": all.iter().filter(|a| a.impact_at.is_some()).count(),
         "by_type": group(|a| a.organization.kind.key().to_string()),
         "by_state": group(|a| a.organization.state.clone()),
         "by_region": group(|a| a.organization.region.clone()),

@@ -15,6 +15,7 @@ mod caller;
 mod commitments;
 mod datasets;
 mod error;
+mod evidence;
 mod framework;
 mod me;
 mod members;
@@ -91,6 +92,7 @@ pub fn router() -> Router<Shared> {
         .merge(audit::router())
         .merge(commitments::router())
         .merge(datasets::router())
+        .merge(evidence::router())
         .merge(framework::router())
         .merge(me::router())
         .merge(members::router())

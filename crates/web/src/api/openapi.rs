@@ -132,6 +132,18 @@ pub fn document() -> Value {
             "get": with_params(op("An action plan", Member, None, (200, "Plan")), &["id"]),
             "patch": with_params(op("Change a plan's status", Member, Some("PlanStatusRequest"), (200, "Plan")), &["id"])
         },
+        "/org/plans/{id}/followups": {
+            "post": with_params(op("Add one of the organization's data sets to a plan as follow-up data (refused with the reason when its measure, dimension, groups or periods do not fit)", Member, Some("FollowupRequest"), (201, "Dataset")), &["id"])
+        },
+        "/org/plans/{id}/evidence": {
+            "get": with_params(op("A plan's evidence of impact as its data sets give it now (on suppressed counts), or why there is none yet, and what was submitted with its review", Member, None, (200, "PlanEvidence")), &["id"]),
+            "post": with_params(op("Submit the plan's evidence, as computed now, for review (again after a return)", Member, Some("SubmitEvidenceRequest"), (201, "Evidence")), &["id"])
+        },
+        "/coalition/evidence": {"get": op("All evidence of impact: awaiting review first, then reviewed", Staff, None, (200, "EvidenceQueue"))},
+        "/coalition/evidence/{id}": {"get": with_params(op("One piece of evidence as submitted, with its review steps", Staff, None, (200, "Evidence")), &["id"])},
+        "/coalition/evidence/{id}/review": {
+            "post": with_params(op("Approve evidence (only a verdict of narrowed) or return it with a comment", Staff, Some("ReviewRequest"), (200, "Evidence")), &["id"])
+        },
         "/org/people": {"get": op("The accounts of the organization", Member, None, (200, "Users"))},
         "/org/invitations": {"post": op("Invite someone into the organization (organization admins); the one-time link is mailed to them alone", OrgAdmin, Some("InviteRequest"), (201, "Invitation"))},
         "/coalition/members/{org}": {
@@ -196,13 +208,13 @@ pub fn document() -> Value {
             ("categories", json!({"type": "array", "items": obj(&[("key", s()), ("title", s()), ("summary", s())], &["key", "title"])})),
             ("actions", json!({"type": "array", "items": obj(&[("key", s()), ("category", s()), ("title", s()), ("description", s()), ("fits", json!({"type": "array", "items": s()})), ("evidence", s())], &["key", "category", "title"])}))
         ], &["version", "categories", "actions"]),
-        "AdoptionCounts": obj(&[("members", i()), ("adopters", i()),
+        "AdoptionCounts": obj(&[("members", i()), ("adopters", i()), ("demonstrated_impact", i()),
             ("by_type", json!({"type": "array", "items": {"$ref": "#/components/schemas/GroupCount"}})),
             ("by_state", json!({"type": "array", "items": {"$ref": "#/components/schemas/GroupCount"}})),
             ("by_region", json!({"type": "array", "items": {"$ref": "#/components/schemas/GroupCount"}})),
             ("adopted_by_month", json!({"type": "object", "additionalProperties": {"type": "integer"}}))
         ], &["members", "adopters"]),
-        "GroupCount": obj(&[("group", s()), ("members", i()), ("adopters", i())], &["group", "members", "adopters"]),
+        "GroupCount": obj(&[("group", s()), ("members", i()), ("adopters", i()), ("demonstrated_impact", i())], &["group", "members", "adopters"]),
         "Application": obj(&[("name", s()), ("kind", s()), ("state", s()), ("contact_name", s()), ("contact_email", s()), ("why", s())],
             &["name", "kind", "state", "contact_name", "contact_email", "why"]),
         "ApplicationReceipt": obj(&[("id", i()), ("name", s()), ("status", s()), ("message", s())], &["id", "status"]),
@@ -256,6 +268,25 @@ pub fn document() -> Value {
         "AuditLog": json!({"type": "array", "items": obj(&[("id", i()), ("at", s()), ("actor_id", i()), ("actor", s()), ("action", s()),
             ("entity", s()), ("entity_id", s()), ("before", s()), ("after", s())], &["id", "at", "actor", "action", "entity", "entity_id"])})
     });
+    // Evidence of impact, built apart for the same macro recursion limit.
+    let evidence = json!({
+        "FollowupRequest": obj(&[("dataset_id", i())], &["dataset_id"]),
+        "SubmitEvidenceRequest": obj(&[("note", s())], &[]),
+        "ReviewRequest": obj(&[("decision", json!({"type": "string", "enum": ["approve", "return"]})), ("comment", s())], &["decision"]),
+        "EvidenceRecord": obj(&[("id", i()), ("organization_id", i()), ("plan_id", i()), ("status", json!({"type": "string", "enum": ["submitted", "approved", "returned"]})),
+            ("verdict", json!({"type": "string", "enum": ["narrowed", "within_chance", "levelling_down", "not_narrowed"]})), ("summary", s()), ("note", s()),
+            ("submitted_at", s()), ("reviewed_at", s()), ("reviewer_comment", s()), ("updated_at", s())], &["id", "plan_id", "status", "verdict"]),
+        "Evidence": obj(&[("record", json!({"$ref": "#/components/schemas/EvidenceRecord"})), ("snapshot", any()),
+            ("steps", json!({"type": "array", "items": obj(&[("action", s()), ("comment", s()), ("actor", s()), ("at", s())], &["action", "actor", "at"])}))], &["record", "steps"]),
+        "PlanEvidence": obj(&[("plan_id", i()), ("followups", list("Dataset")), ("current", any()), ("not_computed", s()),
+            ("submission", json!({"$ref": "#/components/schemas/Evidence"}))], &["plan_id", "followups"]),
+        "EvidenceQueue": json!({"type": "array", "items": obj(&[("evidence", json!({"$ref": "#/components/schemas/EvidenceRecord"})), ("organization", s()),
+            ("measure", s()), ("dimension", s()), ("subgroup", s()), ("reference", s())], &["evidence", "organization"])})
+    });
+    let mut schemas = schemas;
+    if let (Some(all), Some(more)) = (schemas.as_object_mut(), evidence.as_object()) {
+        all.extend(more.clone());
+    }
     json!({
         "openapi": "3.0.3",
         "info": {

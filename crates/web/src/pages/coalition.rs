@@ -35,6 +35,8 @@ struct CoalitionHome {
     chrome: Chrome,
     members: i64,
     adopters: i64,
+    impact: i64,
+    awaiting: i64,
     pending: i64,
     chart: String,
     by_kind: Vec<GroupRow>,
@@ -200,6 +202,14 @@ pub async fn home(
         chrome: Chrome::new(&viewer, "Coalition dashboard"),
         members: all.len() as i64,
         adopters: adopted.len() as i64,
+        impact: all.iter().filter(|a| a.impact_at.is_some()).count() as i64,
+        awaiting: state
+            .store
+            .evidence_queue()
+            .await?
+            .iter()
+            .filter(|l| l.evidence.status == rise_store::model::EvidenceStatus::Submitted)
+            .count() as i64,
         pending,
         chart: charts::cumulative(
             "adopters",
@@ -316,6 +326,7 @@ struct MemberPage {
     commitments: Vec<CommitmentLine>,
     datasets: Vec<Dataset>,
     plans: Vec<PlanLine>,
+    impacts: Vec<crate::evidence::Approved>,
 }
 
 /// `GET /coalition/members/{id}`: one member's progress, for staff.
@@ -375,7 +386,9 @@ pub async fn member(
             status_key: p.status.key().to_string(),
         });
     }
+    let (impacts, _) = crate::evidence::of_organization(&state, id).await?;
     render(&MemberPage {
+        impacts,
         chrome: Chrome::new(&viewer, &org.name),
         adopted_at: status.as_ref().and_then(|s| s.adopted_at.clone()),
         missing: status

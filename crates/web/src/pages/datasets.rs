@@ -9,11 +9,13 @@ use crate::error::AppError;
 use crate::tables::{self, Format};
 use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use rise_aggregate::inequity::dimension_label;
 use rise_aggregate::report::{COMPARISON_EXPLAINED, Findings, findings};
+use rise_aggregate::trend::{TrendSpec, periods_of, trend};
+use rise_aggregate::trend_chart::{gap_chart, small_multiples};
 use rise_aggregate::upload::{Measures, UploadError, Via, check};
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization};
@@ -220,6 +222,78 @@ struct DatasetPage {
     plan_links: Vec<PlanLink>,
     staff: bool,
     comparison_explained: &'static str,
+    over_time: Option<OverTime>,
+}
+
+/// The equity view of one inequity over the data set's periods.
+pub struct OverTime {
+    /// The other inequities to switch to: (href, text, current).
+    pub choices: Vec<(String, String, bool)>,
+    pub title: String,
+    pub multiples: String,
+    pub gap: String,
+}
+
+/// `?trend=measure|dimension` picks the inequity drawn over time.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TrendQuery {
+    #[serde(default)]
+    pub trend: String,
+}
+
+/// Each group of one inequity over time (one p-chart per group on one scale) and the gap
+/// between its worst-off group and the comparison group — when the data set has periods.
+fn over_time(view: &DatasetView, base: &str, chosen: &str) -> Option<OverTime> {
+    let headline: Vec<_> = view
+        .inequities
+        .iter()
+        .filter(|q| q.headline && !q.dimension.contains('*') && q.worst != q.best)
+        .take(8)
+        .collect();
+    let key = |q: &rise_aggregate::inequity::Inequity| format!("{}|{}", q.measure, q.dimension);
+    let q = headline
+        .iter()
+        .find(|q| key(q) == chosen)
+        .or(headline.first())?;
+    let rows: Vec<_> = view
+        .rows
+        .iter()
+        .filter(|r| r.measure == q.measure && r.dimension == q.dimension)
+        .cloned()
+        .collect();
+    if periods_of(rows.iter()).len() < 2 {
+        return None;
+    }
+    let t = trend(
+        &rows,
+        &TrendSpec {
+            measure: &q.measure,
+            dimension: &q.dimension,
+            gap: Some((&q.worst, &q.best)),
+            multiply: 100.0,
+            freeze: None,
+        },
+    )
+    .ok()?;
+    Some(OverTime {
+        choices: headline
+            .iter()
+            .map(|h| {
+                (
+                    format!("{base}?trend={}#over-time", crate::error::encode(&key(h))),
+                    format!("{} by {}", h.title, dimension_label(&h.dimension)),
+                    key(h) == key(q),
+                )
+            })
+            .collect(),
+        title: format!("{} by {}", q.title, dimension_label(&q.dimension)),
+        multiples: small_multiples("over-time", &t),
+        gap: t
+            .gap
+            .as_ref()
+            .map(|g| gap_chart("over-time-gap", &t, g))
+            .unwrap_or_default(),
+    })
 }
 
 fn dataset_page(
@@ -227,7 +301,14 @@ fn dataset_page(
     org: Organization,
     view: Arc<DatasetView>,
     staff: bool,
+    chosen: &str,
 ) -> DatasetPage {
+    let base = viewer
+        .path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     let period = view.period.clone().unwrap_or_default();
     // Members get the largest inequities with a button to plan for each, so the fragment
     // leaves its own list out for them.
@@ -260,6 +341,7 @@ fn dataset_page(
         })
         .collect();
     DatasetPage {
+        over_time: over_time(&view, &base, chosen),
         chrome: Chrome::new(viewer, &view.dataset.label),
         org,
         findings: html,
@@ -276,6 +358,7 @@ pub async fn show(
     viewer: Viewer,
     Path(id): Path<i64>,
     format: Format,
+    Query(q): Query<TrendQuery>,
 ) -> Result<Response, AppError> {
     let (_, org_id) = viewer.member()?;
     let view = load(&state, org_id, id, false).await?;
@@ -283,7 +366,7 @@ pub async fn show(
         return Ok(download(&view, format));
     }
     let org = state.store.organization(org_id).await?;
-    render(&dataset_page(&viewer, org, view, false)).map(IntoResponse::into_response)
+    render(&dataset_page(&viewer, org, view, false, &q.trend)).map(IntoResponse::into_response)
 }
 
 /// A data set's tables as CSV, as this viewer sees them.
@@ -302,6 +385,7 @@ pub async fn show_to_staff(
     viewer: Viewer,
     Path((org_id, id)): Path<(i64, i64)>,
     format: Format,
+    Query(q): Query<TrendQuery>,
 ) -> Result<Response, AppError> {
     viewer.staff()?;
     let view = load(&state, org_id, id, true).await?;
@@ -309,7 +393,7 @@ pub async fn show_to_staff(
         return Ok(download(&view, format));
     }
     let org = state.store.organization(org_id).await?;
-    render(&dataset_page(&viewer, org, view, true)).map(IntoResponse::into_response)
+    render(&dataset_page(&viewer, org, view, true, &q.trend)).map(IntoResponse::into_response)
 }
 
 #[cfg(test)]

@@ -48,6 +48,10 @@ pub struct OrgPage {
     datasets: usize,
     plans: usize,
     adopted_at: Option<String>,
+    /// Approved evidence that an inequity shrank, with its charts.
+    impacts: Vec<crate::evidence::Approved>,
+    /// Plans whose evidence awaits review.
+    awaiting: usize,
 }
 
 async fn org_page(state: &Shared, org_id: i64) -> Result<OrgPage, AppError> {
@@ -86,7 +90,10 @@ async fn org_page(state: &Shared, org_id: i64) -> Result<OrgPage, AppError> {
         .iter()
         .find(|a| a.organization.id == org_id)
         .and_then(|a| a.adopted_at.clone());
+    let (impacts, awaiting) = crate::evidence::of_organization(state, org_id).await?;
     Ok(OrgPage {
+        impacts,
+        awaiting,
         done_actions: commitments
             .iter()
             .filter(|c| c.status == CommitmentStatus::Done)

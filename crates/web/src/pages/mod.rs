@@ -3,6 +3,7 @@
 pub mod coalition;
 pub mod datasets;
 mod error;
+pub mod evidence;
 pub mod member;
 pub mod people;
 pub mod plans;

@@ -6,6 +6,7 @@ use crate::Shared;
 use crate::auth::Viewer;
 use crate::datasets::{DatasetView, inequity_key, load};
 use crate::error::AppError;
+use crate::evidence::{self, Snapshot};
 use crate::view::{Chrome, field_error, form_errors, render};
 use askama::Template;
 use axum::Form;
@@ -16,7 +17,10 @@ use rise_aggregate::chart::rate_chart;
 use rise_aggregate::inequity::{dimension_label, label};
 use rise_aggregate::report::group_bars;
 use rise_store::StoreError;
-use rise_store::model::{Actor, Dataset, Organization, Plan, PlanInput, PlanStatus};
+use rise_store::model::{
+    Actor, Dataset, EvidenceRecord, EvidenceStatus, EvidenceStep, Organization, Plan, PlanInput,
+    PlanStatus,
+};
 
 /// A plan with what people read for it.
 pub struct PlanRow {
@@ -314,17 +318,38 @@ struct PlanPage {
     dataset: Dataset,
     chart: String,
     statuses: Vec<(&'static str, &'static str)>,
+    followups: Vec<Dataset>,
+    /// The organization's other data sets, to add as follow-up.
+    candidates: Vec<Dataset>,
+    /// The evidence shown: the submitted snapshot while under review or approved, else the
+    /// evidence as the data sets give it now.
+    shown: Option<Snapshot>,
+    /// Why there is no evidence yet.
+    not_yet: Option<String>,
+    record: Option<EvidenceRecord>,
+    steps: Vec<EvidenceStep>,
+    /// Whether the member can submit now (nothing under review or approved, evidence computed).
+    can_submit: bool,
+    followup_error: Option<String>,
+    submit_error: Option<String>,
 }
 
-/// `GET /org/plans/{id}`: the plan, with its inequity charted against the target.
-pub async fn show(
-    State(state): State<Shared>,
-    viewer: Viewer,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
-    let (_, org_id) = viewer.member()?;
+/// Problems to show on the plan page after a refused form.
+#[derive(Default)]
+struct PlanErrors {
+    followup: Option<String>,
+    submit: Option<String>,
+}
+
+async fn plan_page(
+    state: &Shared,
+    viewer: &Viewer,
+    org_id: i64,
+    id: i64,
+    errors: PlanErrors,
+) -> Result<PlanPage, AppError> {
     let plan = state.store.plan(org_id, id).await?;
-    let view = load(&state, org_id, plan.dataset_id, false).await?;
+    let view = load(state, org_id, plan.dataset_id, false).await?;
     let chart = view
         .inequities
         .iter()
@@ -339,10 +364,39 @@ pub async fn show(
             )
         })
         .unwrap_or_default();
+    let ev = evidence::current(state, org_id, &plan).await?;
+    let record = state.store.plan_evidence(org_id, id).await?;
+    let steps = match &record {
+        Some(r) => state.store.evidence_steps(r.id).await?,
+        None => Vec::new(),
+    };
+    let frozen = record
+        .as_ref()
+        .filter(|r| r.status != EvidenceStatus::Returned)
+        .and_then(|r| Snapshot::parse(&r.snapshot));
+    let (shown, not_yet) = match (frozen, ev.current) {
+        (Some(f), _) => (Some(f), None),
+        (None, Ok(c)) => (Some(c), None),
+        (None, Err(why)) => (None, Some(why)),
+    };
+    let can_submit = shown.is_some()
+        && record
+            .as_ref()
+            .is_none_or(|r| r.status == EvidenceStatus::Returned);
+    let taken: Vec<i64> = std::iter::once(plan.dataset_id)
+        .chain(ev.followups.iter().map(|d| d.id))
+        .collect();
+    let candidates = state
+        .store
+        .datasets(org_id)
+        .await?
+        .into_iter()
+        .filter(|d| !taken.contains(&d.id))
+        .collect();
     let org = state.store.organization(org_id).await?;
-    let row = plan_row(&state, org_id, plan).await?;
-    render(&PlanPage {
-        chrome: Chrome::new(&viewer, "Action plan"),
+    let row = plan_row(state, org_id, plan).await?;
+    Ok(PlanPage {
+        chrome: Chrome::new(viewer, "Action plan"),
         org,
         row,
         dataset: view.dataset.clone(),
@@ -351,7 +405,104 @@ pub async fn show(
             .iter()
             .map(|s| (s.key(), s.label()))
             .collect(),
+        followups: ev.followups,
+        candidates,
+        shown,
+        not_yet,
+        record,
+        steps,
+        can_submit,
+        followup_error: errors.followup,
+        submit_error: errors.submit,
     })
+}
+
+/// `GET /org/plans/{id}`: the plan, its inequity charted against the target, its follow-up
+/// data and its evidence of impact.
+pub async fn show(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let (_, org_id) = viewer.member()?;
+    render(&plan_page(&state, &viewer, org_id, id, PlanErrors::default()).await?)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FollowupForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub dataset_id: i64,
+}
+
+/// `POST /org/plans/{id}/followups`: adds a data set as follow-up; a data set that cannot
+/// serve is refused on the page with the reason.
+pub async fn add_followup(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<FollowupForm>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let (session, org_id) = viewer.member()?;
+    match state
+        .store
+        .add_followup(org_id, id, f.dataset_id, &Actor::user(&session.user))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/org/plans/{id}#evidence")).into_response()),
+        Err(StoreError::Invalid(v)) => {
+            let errors = PlanErrors {
+                followup: Some(
+                    v.into_iter()
+                        .map(|e| e.message)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                ..PlanErrors::default()
+            };
+            let page = plan_page(&state, &viewer, org_id, id, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /org/plans/{id}/evidence`: submits the evidence as computed now for review.
+pub async fn submit_evidence(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<SubmitForm>,
+) -> Result<Response, AppError> {
+    viewer.check_csrf(&f.csrf)?;
+    let (session, org_id) = viewer.member()?;
+    let refuse = |why: String| {
+        let state = state.clone();
+        let viewer = viewer.clone();
+        async move {
+            let errors = PlanErrors {
+                submit: Some(why),
+                ..PlanErrors::default()
+            };
+            let page = plan_page(&state, &viewer, org_id, id, errors).await?;
+            Ok::<_, AppError>((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    };
+    match evidence::submit(&state, org_id, id, &f.note, &Actor::user(&session.user)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/org/plans/{id}#evidence")).into_response()),
+        Err(AppError::Conflict(why)) => refuse(why).await,
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -26,6 +26,9 @@ struct Home {
 pub struct Summary {
     members: i64,
     adopters: i64,
+    impact: i64,
+    /// Who demonstrated impact, and on what.
+    impacts: Vec<crate::evidence::Impact>,
     commitments: i64,
     actions: usize,
     chart: String,
@@ -50,6 +53,8 @@ async fn summary(state: &Shared) -> Result<Summary, AppError> {
     Ok(Summary {
         members: all.len() as i64,
         adopters: adopted.len() as i64,
+        impact: all.iter().filter(|a| a.impact_at.is_some()).count() as i64,
+        impacts: crate::evidence::impacts(state).await?,
         commitments,
         actions,
         chart: charts::cumulative(

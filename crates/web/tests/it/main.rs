@@ -6,6 +6,7 @@
 mod access;
 mod api;
 mod edge;
+mod evidence;
 mod journeys;
 mod member;
 mod races;
