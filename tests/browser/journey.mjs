@@ -1,6 +1,7 @@
 // The main journey in headless Chromium, against the real `rise` binary:
 // apply → approve → accept the invitation → commit → upload → see inequities → write a plan →
-// adoption counted → a forgotten password reset by mail. Screenshots of the main pages go to $RISE_SCREENSHOTS.
+// adoption counted → follow-up uploaded → evidence computed → submitted → approved → counted
+// as demonstrated impact on the public page → a forgotten password reset by mail. Screenshots of the main pages go to $RISE_SCREENSHOTS.
 //
 // Run by scripts/browser-test (which installs Chromium and builds the binary); by hand:
 //   RISE_BIN=target/debug/rise node tests/browser/journey.mjs
@@ -8,7 +9,7 @@
 import { chromium } from "playwright-core";
 import { spawn, execFileSync } from "node:child_process";
 import { connect } from "node:net";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
@@ -225,9 +226,14 @@ try {
   await Promise.all([rosa.waitForLoadState(), rosa.click("main form[method=post] button[type=submit]")]);
   assert.ok(await rosa.isVisible("#target-error"), "an impossible target is refused next to its field");
   await rosa.fill("#target", "75");
+  // The change starts with the new year, so 2024 is the baseline and 2025 the follow-up.
+  await rosa.fill("#start_date", "2025-01-01");
+  await rosa.fill("#target_date", "2025-12-31");
+  const aim = (await rosa.inputValue("#inequity")).split("|");
   await shot(rosa, "07-plan-form");
   await Promise.all([rosa.waitForNavigation(), rosa.click("main form[method=post] button[type=submit]")]);
   assert.match(rosa.url(), /\/org\/plans\/\d+$/);
+  const planUrl = rosa.url();
   assert.match(await rosa.textContent("main"), /75\.0%/);
   await shot(rosa, "08-plan");
   step("the member writes an action plan for that inequity");
@@ -246,6 +252,68 @@ try {
   await pub.goto(`${base}/org/datasets/1`);
   assert.match(pub.url(), /\/login\?next=/);
   step("the adoption is counted on the dashboard and the public page");
+
+  // A year on, the team uploads 2025 from the same extract: here the 2024 counts with the
+  // group brought to the reference group's rate (what a successful change would show).
+  const [measure, dimension, group, reference] = aim;
+  const lines = readFileSync(join(out, "aggregates.csv"), "utf8").trim().split("\n");
+  const cells = lines.slice(1).map((l) => l.split(","));
+  const refRow = cells.find((c) => c[0] === measure && c[1] === dimension && c[2] === reference);
+  const refRate = Number(refRow[4]) / Number(refRow[5]);
+  const followDir = join(work, "follow");
+  mkdirSync(followDir, { recursive: true });
+  const followed = cells.map((c) => {
+    const row = [...c];
+    row[3] = "2025";
+    if (c[0] === measure && c[1] === dimension && c[2] === group) {
+      row[4] = String(Math.round(Number(c[5]) * refRate));
+    }
+    return row.join(",");
+  });
+  writeFileSync(join(followDir, "aggregates.csv"), [lines[0], ...followed].join("\n") + "\n");
+  copyFileSync(join(out, "measures.json"), join(followDir, "measures.json"));
+  await rosa.goto(`${base}/org/datasets`);
+  await rosa.fill("#label", "Follow-up 2025");
+  await rosa.setInputFiles("#files", readdirSync(followDir).map((f) => join(followDir, f)));
+  await Promise.all([rosa.waitForNavigation(), rosa.click("main form[enctype] button[type=submit]")]);
+  assert.match(rosa.url(), /\/org\/datasets\/\d+$/);
+  await rosa.goto(planUrl);
+  const followOption = rosa.locator("#dataset_id option", { hasText: "Follow-up 2025" });
+  await rosa.selectOption("#dataset_id", await followOption.getAttribute("value"));
+  await Promise.all([rosa.waitForNavigation(), rosa.click("form[action$='/followups'] button")]);
+  const evidence = await rosa.textContent("#evidence");
+  assert.match(evidence, /Gap narrowed/, evidence);
+  assert.match(evidence, /How Rise reached this/);
+  assert.ok(await rosa.isVisible("#evidence svg"), "the evidence is charted");
+  await rosa.locator("#evidence").scrollIntoViewIfNeeded();
+  await shot(rosa, "14-evidence");
+  step("follow-up data is uploaded and the evidence computed");
+
+  await rosa.fill("#note", "Community health worker calls began in January 2025.");
+  await Promise.all([rosa.waitForNavigation(), rosa.click("form[action$='/evidence'] button")]);
+  assert.match(await rosa.textContent("#evidence"), /Awaiting review/);
+  await staff.goto(`${base}/coalition/evidence`);
+  assert.match(await staff.textContent("main"), /Riverside Community Health/);
+  await shot(staff, "15-evidence-queue");
+  await Promise.all([
+    staff.waitForNavigation(),
+    staff.locator("tr", { hasText: "Riverside Community Health" }).locator("a.button").click(),
+  ]);
+  assert.match(await staff.textContent("main"), /Community health worker calls began/);
+  await shot(staff, "16-evidence-review");
+  await staff.fill("#comment", "Clear, and the group itself improved.");
+  await Promise.all([staff.waitForNavigation(), staff.click("button[value=approve]")]);
+  await rosa.goto(planUrl);
+  assert.match(await rosa.textContent("#evidence"), /Approved/);
+  assert.match(await rosa.textContent("#evidence"), /Clear, and the group itself improved\./);
+  await rosa.goto(`${base}/org`);
+  assert.match(await rosa.textContent("main"), /Demonstrated impact/);
+  await shot(rosa, "17-org-impact");
+  await pub.goto(base);
+  const impact = await pub.textContent("#impact");
+  assert.match(impact, /Riverside Community Health/);
+  await shot(pub, "18-home-impact");
+  step("the evidence is submitted, approved and counted as demonstrated impact on the public page");
 
   // Rosa forgets her password: a link by mail, a new password, signed in; the old session ends.
   const laptop = await (await ctx()).newPage();

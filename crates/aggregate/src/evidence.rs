@@ -221,11 +221,12 @@ impl Evidence {
                 self.group, self.reference, rb.value, rf.value
             ));
         }
+        let periods = |n: usize| format!("{n} period{}", if n == 1 { "" } else { "s" });
         match &self.special_cause {
             Some(sc) if sc.improvement() => out.push(format!(
-                "Special cause of improvement in {}'s p-chart against the baseline frozen at {} periods{}.",
+                "Special cause of improvement in {}'s p-chart against the baseline frozen at {}{}.",
                 self.group,
-                sc.baseline_periods,
+                periods(sc.baseline_periods),
                 if sc.better.is_empty() {
                     " (a shift in the runs)".to_string()
                 } else {
@@ -233,8 +234,9 @@ impl Evidence {
                 }
             )),
             Some(sc) => out.push(format!(
-                "No special cause of improvement in {}'s p-chart against the baseline frozen at {} periods.",
-                self.group, sc.baseline_periods
+                "No special cause of improvement in {}'s p-chart against the baseline frozen at {}.",
+                self.group,
+                periods(sc.baseline_periods)
             )),
             None => out.push("Too few periods for a p-chart of the group.".into()),
         }

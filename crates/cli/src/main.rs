@@ -4,6 +4,7 @@
 
 mod analyze;
 mod cli;
+mod demo_evidence;
 mod disparity;
 mod error;
 mod generate;

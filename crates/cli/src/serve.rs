@@ -2,6 +2,7 @@
 //! filled with a realistic demo coalition).
 
 use crate::cli::{DemoArgs, ServeArgs};
+use crate::demo_evidence::{self, Story};
 use anyhow::{Context, Result};
 use rise_aggregate::upload::Upload;
 use rise_engine::generate::{Config as GenConfig, OutFormat, generate};
@@ -325,7 +326,7 @@ async fn seed_coalition(store: &Store, datasets: &[Upload], year: i32) -> Result
             &system,
         )
         .await?;
-    store
+    let reviewer = store
         .create_user(
             "reviewer@rise.example",
             "Riley Reviewer",
@@ -338,6 +339,9 @@ async fn seed_coalition(store: &Store, datasets: &[Upload], year: i32) -> Result
     let staff = Actor::user(&admin);
     let fw = store.current_framework().await?;
     let today = chrono::Local::now().date_naive();
+    let bp_measure = datasets
+        .first()
+        .and_then(|d| d.measures().iter().find(|m| m.id == "bp_control"));
     for (i, (name, kind, state)) in ORGS.iter().enumerate() {
         let o = store
             .apply(
@@ -421,6 +425,17 @@ async fn seed_coalition(store: &Store, datasets: &[Upload], year: i32) -> Result
         }
         let applied = today - chrono::Duration::days(540 - (i as i64) * 14);
         store.backdate_for_demo(o.id, &applied.to_string()).await?;
+        // The first three adopters also show the loop closing: quarters before and after a
+        // change, and the evidence reviewed (after the backdating, which would move it).
+        let story = match i {
+            0 => Some(Story::Approved),
+            1 => Some(Story::Returned),
+            2 => Some(Story::LevellingDown),
+            _ => None,
+        };
+        if let (Some(story), Some(m)) = (story, bp_measure) {
+            demo_evidence::seed(store, o.id, &me, &Actor::user(&reviewer), story, m, today).await?;
+        }
     }
     Ok(())
 }

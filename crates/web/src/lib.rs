@@ -20,7 +20,7 @@ mod charts;
 pub mod client;
 pub mod datasets;
 mod error;
-mod evidence;
+pub mod evidence;
 pub mod mailer;
 mod pages;
 mod session_cookie;
