@@ -111,7 +111,14 @@ pub fn periods_of<'a>(rows: impl IntoIterator<Item = &'a AggregateRow>) -> Vec<S
     if all.len() < 2 {
         return all.into_iter().map(String::from).collect();
     }
-    let whole = whole_period(all.iter().copied());
+    // Only a period that really spans the others is left out (`whole_period` falls back to
+    // the first label, which would drop a quarter from a file of quarters alone).
+    let whole = whole_period(all.iter().copied()).filter(|w| {
+        w.contains("..")
+            || all
+                .iter()
+                .all(|q| *q == w.as_str() || q.starts_with(w.as_str()))
+    });
     all.into_iter()
         .filter(|p| Some(*p) != whole.as_deref())
         .map(String::from)
@@ -337,6 +344,18 @@ mod tests {
             rows.push(row("B", &format!("2024-Q{}", q + 1), *b, 250));
         }
         rows
+    }
+
+    #[test]
+    fn quarters_without_a_whole_period_are_all_kept() {
+        let rows: Vec<AggregateRow> = ["2023-Q4", "2024-Q1", "2024-Q2"]
+            .iter()
+            .map(|p| row("A", p, 10, 100))
+            .collect();
+        assert_eq!(periods_of(&rows), ["2023-Q4", "2024-Q1", "2024-Q2"]);
+        let mut ranged = rows.clone();
+        ranged.push(row("A", "2023-10-01..2024-06-30", 30, 300));
+        assert_eq!(periods_of(&ranged), ["2023-Q4", "2024-Q1", "2024-Q2"]);
     }
 
     #[test]

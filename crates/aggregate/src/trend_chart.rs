@@ -6,16 +6,12 @@ use crate::chart::{esc, nice_scale};
 use crate::control_chart::{
     BOTTOM, HEIGHT, INK, LEFT, LINE, MUTED, RIGHT, TOP, WARN, WIDTH, control_chart_on, tick,
 };
-use crate::trend::{Gap, Trend};
+use crate::trend::{Gap, Series, Trend};
+use rise_spc::Analysis;
 use std::fmt::Write;
 
-/// Every group's p-chart, two to a row, all on the y range of the widest.
-pub fn small_multiples(id: &str, trend: &Trend) -> String {
-    let charted: Vec<_> = trend
-        .series
-        .iter()
-        .filter_map(|s| s.analysis.as_ref().map(|a| (s, a)))
-        .collect();
+/// The y range every group's chart shares.
+fn shared_range(charted: &[(&Series, &Analysis)]) -> Option<(f64, f64)> {
     let values = charted
         .iter()
         .flat_map(|(_, a)| a.points.iter())
@@ -24,7 +20,53 @@ pub fn small_multiples(id: &str, trend: &Trend) -> String {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
         (a.min(v), b.max(v))
     });
-    let range = (lo.is_finite() && hi.is_finite()).then_some((lo, hi));
+    (lo.is_finite() && hi.is_finite()).then_some((lo, hi))
+}
+
+fn charted(trend: &Trend) -> Vec<(&Series, &Analysis)> {
+    trend
+        .series
+        .iter()
+        .filter_map(|s| s.analysis.as_ref().map(|a| (s, a)))
+        .collect()
+}
+
+fn group_title(series: &Series) -> String {
+    let hidden = series.counts.iter().filter(|c| c.is_none()).count();
+    if hidden == 0 {
+        series.group.clone()
+    } else {
+        format!(
+            "{} ({hidden} suppressed period(s) left blank)",
+            series.group
+        )
+    }
+}
+
+/// Each charted group's p-chart as its own SVG, all on one y range, for a page to lay out
+/// (the platform puts them in a grid that reflows with the screen).
+pub fn group_charts(id: &str, trend: &Trend) -> Vec<String> {
+    let charted = charted(trend);
+    let range = shared_range(&charted);
+    charted
+        .iter()
+        .enumerate()
+        .map(|(i, (series, a))| {
+            control_chart_on(
+                &format!("{id}-{i}"),
+                &group_title(series),
+                &trend.periods,
+                a,
+                range,
+            )
+        })
+        .collect()
+}
+
+/// Every group's p-chart, two to a row, all on the y range of the widest.
+pub fn small_multiples(id: &str, trend: &Trend) -> String {
+    let charted = charted(trend);
+    let range = shared_range(&charted);
     let cols = if charted.len() > 1 { 2 } else { 1 };
     let rows = charted.len().div_ceil(cols).max(1);
     let (w, h) = (WIDTH * cols as f64, HEIGHT * rows as f64 + 36.0);
@@ -36,16 +78,13 @@ pub fn small_multiples(id: &str, trend: &Trend) -> String {
         )),
     );
     for (i, (series, a)) in charted.iter().enumerate() {
-        let hidden = series.counts.iter().filter(|c| c.is_none()).count();
-        let title = if hidden == 0 {
-            series.group.clone()
-        } else {
-            format!(
-                "{} ({hidden} suppressed period(s) left blank)",
-                series.group
-            )
-        };
-        let chart = control_chart_on(&format!("{id}-{i}"), &title, &trend.periods, a, range);
+        let chart = control_chart_on(
+            &format!("{id}-{i}"),
+            &group_title(series),
+            &trend.periods,
+            a,
+            range,
+        );
         let (x, y) = (WIDTH * (i % cols) as f64, 36.0 + HEIGHT * (i / cols) as f64);
         s.push_str(&chart.replacen("<svg ", &format!(r#"<svg x="{x}" y="{y}" "#), 1));
     }

@@ -8,6 +8,7 @@
 
 use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
+use rise_aggregate::evidence::period_bounds;
 use rise_aggregate::rows::{AggregateRow, MeasureInfo};
 use rise_aggregate::upload::Upload;
 use rise_store::model::{Actor, PlanInput};
@@ -87,7 +88,9 @@ fn dataset(
     for (k, p) in periods.iter().enumerate() {
         let (gx, gn) = counts(g, 240, k + offset, 1);
         let (rx, rn) = counts(r, 610, k + offset, 2);
-        let (ax, an) = counts(0.7, 90, k + offset, 3);
+        // Asian patients are under a tenth of the total, so White is the comparison group the
+        // plans name.
+        let (ax, an) = counts(0.7, 55, k + offset, 3);
         for (sub, x, n) in [
             ("Black or African American", gx, gn),
             ("White", rx, rn),
@@ -110,6 +113,34 @@ fn dataset(
             gx + rx + ax,
             gn + rn + an,
         ));
+    }
+    // The whole span as well, as `rise analyze --by quarter` writes it: what the data set's
+    // inequities are ranked for.
+    let span = periods
+        .first()
+        .and_then(|a| period_bounds(a))
+        .zip(periods.last().and_then(|b| period_bounds(b)));
+    if let Some(((from, _), (_, to))) = span {
+        let whole = format!("{from}..{to}");
+        let mut totals: Vec<((String, String), (u64, u64))> = Vec::new();
+        for r in &rows {
+            let key = (r.dimension.clone(), r.subgroup.clone());
+            let (x, n) = (r.numerator.unwrap_or(0), r.denominator.unwrap_or(0));
+            match totals.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, t)) => *t = (t.0 + x, t.1 + n),
+                None => totals.push((key, (x, n))),
+            }
+        }
+        for ((dimension, subgroup), (x, n)) in totals {
+            rows.push(AggregateRow::counted(
+                &measure.id,
+                &dimension,
+                &subgroup,
+                &whole,
+                x,
+                n,
+            ));
+        }
     }
     Upload::new(
         label,

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use rise_aggregate::inequity::dimension_label;
 use rise_aggregate::report::{COMPARISON_EXPLAINED, Findings, findings};
 use rise_aggregate::trend::{TrendSpec, periods_of, trend};
-use rise_aggregate::trend_chart::{gap_chart, small_multiples};
+use rise_aggregate::trend_chart::{gap_chart, group_charts};
 use rise_aggregate::upload::{Measures, UploadError, Via, check};
 use rise_store::StoreError;
 use rise_store::model::{Actor, Dataset, Organization};
@@ -230,7 +230,7 @@ pub struct OverTime {
     /// The other inequities to switch to: (href, text, current).
     pub choices: Vec<(String, String, bool)>,
     pub title: String,
-    pub multiples: String,
+    pub multiples: Vec<String>,
     pub gap: String,
 }
 
@@ -287,7 +287,7 @@ fn over_time(view: &DatasetView, base: &str, chosen: &str) -> Option<OverTime> {
             })
             .collect(),
         title: format!("{} by {}", q.title, dimension_label(&q.dimension)),
-        multiples: small_multiples("over-time", &t),
+        multiples: group_charts("over-time", &t),
         gap: t
             .gap
             .as_ref()
