@@ -83,7 +83,8 @@ pub struct Window {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// The gap narrowed beyond chance and the group itself improved: counts as impact.
+    /// The gap narrowed beyond chance and the group itself improved beyond chance: counts as
+    /// impact.
     Narrowed,
     /// The gap narrowed, but its 95 % interval of change includes no change.
     WithinChance,
@@ -158,6 +159,9 @@ pub struct Evidence {
     pub reference_change: Estimate,
     /// The group's rate moved in the better direction.
     pub group_improved: bool,
+    /// ... and its 95 % interval lies wholly on the better side.
+    #[serde(default)]
+    pub group_improved_beyond_chance: bool,
     pub verdict: Verdict,
     pub special_cause: Option<SpecialCause>,
     /// Periods that straddle the start date, left out of both windows.
@@ -205,10 +209,10 @@ impl Evidence {
             format!(
                 "{} itself {}: {}; {}: {}.",
                 self.group,
-                if self.group_improved {
-                    "improved"
-                } else {
-                    "did not improve"
+                match (self.group_improved, self.group_improved_beyond_chance) {
+                    (true, true) => "improved beyond chance",
+                    (true, false) => "moved the right way, but within chance",
+                    _ => "did not improve",
                 },
                 pp(&self.group_change),
                 self.reference,
@@ -402,6 +406,20 @@ pub fn evidence(
     let reference_change = diff(&f.reference, &b.reference);
     let better = |d: f64| if t.higher_is_better { d > 0.0 } else { d < 0.0 };
     let group_improved = better(group_change.value);
+    // A change beyond chance in the better (`better_side`) or worse direction: its whole
+    // interval on that side of zero.
+    let beyond = |e: &Estimate, better_side: bool| match (e.lower, e.upper) {
+        (Some(lo), Some(hi)) => {
+            if t.higher_is_better == better_side {
+                lo > 0.0
+            } else {
+                hi < 0.0
+            }
+        }
+        _ => false,
+    };
+    let group_surely_improved = beyond(&group_change, true);
+    let reference_surely_worse = beyond(&reference_change, false);
     let narrowed = f.gap.value.abs() < b.gap.value.abs();
     // Beyond chance: the interval of the change lies wholly on the closing side of zero.
     let beyond_chance = match (gap_change.lower, gap_change.upper) {
@@ -414,11 +432,13 @@ pub fn evidence(
         }
         _ => false,
     };
+    // Levelling down: the group did not get better, or got better only within chance while
+    // the reference group surely got worse — the gap closed on the reference's fall.
     let verdict = if !narrowed {
         Verdict::NotNarrowed
-    } else if !group_improved {
+    } else if !group_improved || (!group_surely_improved && reference_surely_worse) {
         Verdict::LevellingDown
-    } else if !beyond_chance {
+    } else if !beyond_chance || !group_surely_improved {
         Verdict::WithinChance
     } else {
         Verdict::Narrowed
@@ -476,6 +496,7 @@ pub fn evidence(
         group_change,
         reference_change,
         group_improved,
+        group_improved_beyond_chance: group_surely_improved,
         verdict,
         special_cause,
         transition,
@@ -767,6 +788,26 @@ mod tests {
         assert!(!e.group_improved);
         assert_eq!(e.verdict, Verdict::LevellingDown);
         assert!(!e.verdict.counts());
+    }
+
+    #[test]
+    fn a_token_rise_of_the_group_does_not_hide_levelling_down() {
+        // Black 50.0 % → 50.5 % (within chance), White 70 % → 58 % (surely worse): the gap
+        // closed beyond chance, but on the reference's fall.
+        let base = year(2024, [250; 4], [350; 4]);
+        let follow = year(2025, [252, 253, 252, 253], [290; 4]);
+        let e = evidence(
+            &[("base".into(), base), ("follow".into(), follow)],
+            &target(true),
+        )
+        .unwrap();
+        assert!(e.group_improved && !e.group_improved_beyond_chance);
+        assert!(
+            e.change.lower.unwrap() > 0.0,
+            "the gap's change is beyond chance"
+        );
+        assert_eq!(e.verdict, Verdict::LevellingDown);
+        assert!(e.reasoning().iter().any(|r| r.contains("within chance")));
     }
 
     #[test]

@@ -255,6 +255,47 @@ pub async fn seed(
 mod tests {
     use super::*;
 
+    /// Each story shows what it says it shows, whatever the day the demo runs.
+    #[test]
+    fn every_story_gets_its_verdict() {
+        use rise_aggregate::evidence::{Target, Verdict, evidence};
+        let m = MeasureInfo::new("bp_control", "Blood pressure controlled", "CMS165", true);
+        for day in [(2026, 12, 4), (2027, 2, 1), (2028, 7, 15)] {
+            let today = NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap();
+            let (before, after, start) = quarters(today);
+            for (story, want) in [
+                (Story::Approved, Verdict::Narrowed),
+                (Story::Returned, Verdict::WithinChance),
+                (Story::LevellingDown, Verdict::LevellingDown),
+            ] {
+                let sets = [
+                    (
+                        "base".to_string(),
+                        dataset("b", &before, story, false, 0, &m).rows().to_vec(),
+                    ),
+                    (
+                        "follow".to_string(),
+                        dataset("f", &after, story, true, 8, &m).rows().to_vec(),
+                    ),
+                ];
+                let target = Target {
+                    measure: "bp_control",
+                    dimension: "race_ethnicity",
+                    group: "Black or African American",
+                    reference: "White",
+                    start,
+                    higher_is_better: true,
+                };
+                let e = evidence(&sets, &target).unwrap();
+                assert_eq!(e.verdict, want, "{day:?}");
+                assert_eq!(
+                    (e.baseline.periods.len(), e.follow_up.periods.len()),
+                    (8, 4)
+                );
+            }
+        }
+    }
+
     #[test]
     fn twelve_quarters_end_before_today() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
