@@ -46,6 +46,19 @@ pub enum EvidenceError {
     Hidden { window: String, periods: String },
 }
 
+impl EvidenceError {
+    /// The message as a sentence for a page or a form: capital first, full stop last.
+    pub fn sentence(&self) -> String {
+        let s = self.to_string();
+        let mut out =
+            s.get(..1).map(str::to_uppercase).unwrap_or_default() + s.get(1..).unwrap_or("");
+        if !out.ends_with('.') {
+            out.push('.');
+        }
+        out
+    }
+}
+
 /// The inequity a plan aims at.
 #[derive(Debug, Clone)]
 pub struct Target<'a> {
@@ -700,6 +713,14 @@ mod tests {
                 (r.iter().sum(), 2000),
             ))
             .collect()
+    }
+
+    #[test]
+    fn errors_read_as_sentences() {
+        assert_eq!(
+            EvidenceError::NoBaseline("2025-01-01".into()).sentence(),
+            "No period ends before the plan's start date 2025-01-01: there is no baseline to compare with."
+        );
     }
 
     #[test]

@@ -95,11 +95,7 @@ impl Store {
             | EvidenceError::Overlap(..)),
         ) = evidence(&sets, &target)
         {
-            let mut message = e.to_string();
-            if let Some(first) = message.get(..1) {
-                message = first.to_uppercase() + &message[1..];
-            }
-            return Err(StoreError::invalid("dataset_id", format!("{message}.")));
+            return Err(StoreError::invalid("dataset_id", e.sentence()));
         }
         let (_turn, mut tx) = self.begin_write().await?;
         sqlx::query(

@@ -175,7 +175,7 @@ pub async fn current(state: &Shared, org_id: i64, plan: &Plan) -> Result<PlanEvi
                             charts,
                         })
                     })
-                    .map_err(|e| sentence(&e.to_string()))
+                    .map_err(|e| e.sentence())
             })
             .await
             .map_err(|e| AppError::Internal(format!("evidence failed: {e}")))?
@@ -291,23 +291,4 @@ pub async fn of_organization(
         })
         .collect();
     Ok((approved, awaiting))
-}
-
-/// An error message as a sentence: capital first, full stop last.
-fn sentence(s: &str) -> String {
-    let mut out = s.get(..1).map(str::to_uppercase).unwrap_or_default() + s.get(1..).unwrap_or("");
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn errors_read_as_sentences() {
-        assert_eq!(super::sentence("no period ends"), "No period ends.");
-        assert_eq!(super::sentence("Done."), "Done.");
-        assert_eq!(super::sentence(""), ".");
-    }
 }
