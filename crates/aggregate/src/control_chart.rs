@@ -222,16 +222,7 @@ pub fn control_chart_on(
             },
         );
     }
-    // X labels, as many as fit without touching.
-    let widest = x
-        .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(2)
-        .max(2) as f64;
-    let fit = (plot_w / (widest * 6.2 + 10.0)).floor().max(1.0) as usize;
-    let every = k.div_ceil(fit).max(1);
-    for i in (0..pts.len()).step_by(every) {
+    for i in (0..pts.len()).step_by(label_step(x, k, plot_w)) {
         let label = x.get(i).cloned().unwrap_or_else(|| (i + 1).to_string());
         let _ = write!(
             s,
@@ -286,6 +277,19 @@ fn legend(s: &mut String, chart: Chart) {
         );
         x += 30.0 + 6.0 * text.chars().count() as f64;
     }
+}
+
+/// Every how many of `k` points an x label goes, so that labels as wide as the widest of
+/// `labels` fit across `plot_w` without touching.
+pub(crate) fn label_step(labels: &[String], k: usize, plot_w: f64) -> usize {
+    let widest = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(2)
+        .max(2) as f64;
+    let fit = (plot_w / (widest * 6.2 + 10.0)).floor().max(1.0) as usize;
+    k.div_ceil(fit).max(1)
 }
 
 pub(crate) fn tick(v: f64, step: f64) -> String {

@@ -4,7 +4,8 @@
 
 use crate::chart::{esc, nice_scale};
 use crate::control_chart::{
-    BOTTOM, HEIGHT, INK, LEFT, LINE, MUTED, RIGHT, TOP, WARN, WIDTH, control_chart_on, tick,
+    BOTTOM, HEIGHT, INK, LEFT, LINE, MUTED, RIGHT, TOP, WARN, WIDTH, control_chart_on, label_step,
+    tick,
 };
 use crate::trend::{Gap, Series, Trend};
 use rise_spc::Analysis;
@@ -239,15 +240,7 @@ pub fn gap_chart(id: &str, trend: &Trend, gap: &Gap) -> String {
             }
         }
     }
-    let widest = trend
-        .periods
-        .iter()
-        .map(|l| l.chars().count())
-        .max()
-        .unwrap_or(2)
-        .max(2) as f64;
-    let fit = (plot_w / (widest * 6.2 + 10.0)).floor().max(1.0) as usize;
-    for i in (0..pts.len()).step_by(k.div_ceil(fit).max(1)) {
+    for i in (0..pts.len()).step_by(label_step(&trend.periods, k, plot_w)) {
         let _ = write!(
             s,
             r#"<text x="{:.1}" y="{}" font-size="10" fill="{MUTED}" text-anchor="middle">{}</text>"#,
