@@ -5,7 +5,9 @@
 //! every step of the review.
 
 use crate::audit::{self, NONE};
-use crate::model::{Actor, Dataset, EvidenceListing, EvidenceRecord, EvidenceStatus, EvidenceStep};
+use crate::model::{
+    Actor, Dataset, EvidenceListing, EvidenceRecord, EvidenceStatus, EvidenceStep, Plan,
+};
 use crate::{Result, Store, StoreError, from_row, now};
 use chrono::NaiveDate;
 use rise_aggregate::evidence::{EvidenceError, Target, Verdict, evidence};
@@ -13,6 +15,21 @@ use sqlx::Row;
 
 const COLUMNS: &str = "id, organization_id, plan_id, status, verdict, summary, snapshot, note, \
     submitted_at, reviewed_at, reviewer_comment, updated_at";
+
+impl Plan {
+    /// The inequity the plan aims at, for `rise_aggregate::evidence`; `None` when its start
+    /// date is not a date.
+    pub fn target(&self, higher_is_better: bool) -> Option<Target<'_>> {
+        Some(Target {
+            measure: &self.measure,
+            dimension: &self.dimension,
+            group: &self.subgroup,
+            reference: &self.reference,
+            start: NaiveDate::parse_from_str(&self.start_date, "%Y-%m-%d").ok()?,
+            higher_is_better,
+        })
+    }
+}
 
 /// What a member submits: the computed evidence as JSON, its verdict and summary, a note.
 #[derive(Debug, Clone)]
@@ -58,35 +75,23 @@ impl Store {
                 "That is the plan's baseline data set; choose the data set that follows it up.",
             ));
         }
-        let mut ids = vec![plan.dataset_id];
-        ids.extend(
-            self.followups(organization_id, plan_id)
-                .await?
-                .iter()
-                .map(|d| d.id),
-        );
-        if ids.contains(&dataset_id) {
+        let mut all = vec![self.dataset(organization_id, plan.dataset_id).await?];
+        all.extend(self.followups(organization_id, plan_id).await?);
+        if all.iter().any(|d| d.id == dataset_id) {
             return Err(StoreError::invalid(
                 "dataset_id",
                 "That data set already follows this plan up.",
             ));
         }
-        ids.push(dataset_id);
+        all.push(dataset.clone());
         let mut sets = Vec::new();
-        for id in ids {
-            let label = self.dataset(organization_id, id).await?.label;
-            sets.push((label, self.aggregates(organization_id, id).await?));
+        for d in all {
+            sets.push((d.label, self.aggregates(organization_id, d.id).await?));
         }
-        let start = NaiveDate::parse_from_str(&plan.start_date, "%Y-%m-%d")
-            .map_err(|_| StoreError::invalid("start_date", "The plan has no valid start date."))?;
-        let target = Target {
-            measure: &plan.measure,
-            dimension: &plan.dimension,
-            group: &plan.subgroup,
-            reference: &plan.reference,
-            start,
-            higher_is_better: true,
-        };
+        // The direction does not matter for whether the data sets can be read together.
+        let target = plan.target(true).ok_or_else(|| {
+            StoreError::invalid("start_date", "The plan has no valid start date.")
+        })?;
         // Too little data to tell yet is no reason to refuse more of it: only a data set that
         // cannot be read with the others is.
         if let Err(

@@ -6,8 +6,7 @@
 use crate::Shared;
 use crate::datasets::load;
 use crate::error::AppError;
-use chrono::NaiveDate;
-use rise_aggregate::evidence::{Evidence, EvidenceCharts, Target, evidence, evidence_charts};
+use rise_aggregate::evidence::{Evidence, EvidenceCharts, evidence, evidence_charts};
 use rise_store::Submission;
 use rise_store::model::{Actor, Dataset, EvidenceRecord, Plan};
 use serde::{Deserialize, Serialize};
@@ -147,40 +146,30 @@ pub async fn current(state: &Shared, org_id: i64, plan: &Plan) -> Result<PlanEvi
         }
         sets.push((view.dataset.label.clone(), view.rows.clone()));
     }
-    let current = match NaiveDate::parse_from_str(&plan.start_date, "%Y-%m-%d") {
-        Err(_) => Err(format!(
-            "The plan's start date {:?} is not a date.",
-            plan.start_date
-        )),
-        Ok(start) => {
-            let plan = plan.clone();
-            // A few thousand rows at most, but p-charts and intervals all the same: off the
-            // async workers.
-            tokio::task::spawn_blocking(move || {
-                let target = Target {
-                    measure: &plan.measure,
-                    dimension: &plan.dimension,
-                    group: &plan.subgroup,
-                    reference: &plan.reference,
-                    start,
-                    higher_is_better,
-                };
-                evidence(&sets, &target)
-                    .and_then(|e| {
-                        let charts = evidence_charts(&sets, &target, &e)?;
-                        Ok(Snapshot {
-                            measure_title,
-                            reasoning: e.reasoning(),
-                            evidence: e,
-                            charts,
-                        })
-                    })
-                    .map_err(|e| e.sentence())
+    let plan = plan.clone();
+    // A few thousand rows at most, but p-charts and intervals all the same: off the async
+    // workers.
+    let current = tokio::task::spawn_blocking(move || {
+        let Some(target) = plan.target(higher_is_better) else {
+            return Err(format!(
+                "The plan's start date {:?} is not a date.",
+                plan.start_date
+            ));
+        };
+        evidence(&sets, &target)
+            .and_then(|e| {
+                let charts = evidence_charts(&sets, &target, &e)?;
+                Ok(Snapshot {
+                    measure_title,
+                    reasoning: e.reasoning(),
+                    evidence: e,
+                    charts,
+                })
             })
-            .await
-            .map_err(|e| AppError::Internal(format!("evidence failed: {e}")))?
-        }
-    };
+            .map_err(|e| e.sentence())
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("evidence failed: {e}")))?;
     Ok(PlanEvidence { followups, current })
 }
 
