@@ -20,22 +20,8 @@ fn every_route_as_every_role() {
 }
 
 fn every_route_as_every_role_on(site: &Site) {
-    let browsers = [
-        site.browser(),
-        site.signed_in("admin@rise.test"),
-        site.signed_in("reviewer@rise.test"),
-        site.signed_in("admin@alpha.test"),
-        site.signed_in("member@alpha.test"),
-        site.signed_in("admin@beta.test"),
-    ];
-    let names = [
-        "public",
-        "admin",
-        "reviewer",
-        "org admin",
-        "org member",
-        "other org",
-    ];
+    let browsers = site.every_role();
+    let names = crate::ROLES;
     let ok = StatusCode::OK;
     let see = StatusCode::SEE_OTHER;
     let no = StatusCode::FORBIDDEN;

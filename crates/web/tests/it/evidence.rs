@@ -16,14 +16,7 @@ const NO: StatusCode = StatusCode::FORBIDDEN;
 const GONE: StatusCode = StatusCode::NOT_FOUND;
 const UNAUTH: StatusCode = StatusCode::UNAUTHORIZED;
 const BAD: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
-const NAMES: [&str; 6] = [
-    "public",
-    "admin",
-    "reviewer",
-    "org admin",
-    "org member",
-    "other org",
-];
+use crate::ROLES as NAMES;
 
 /// Alpha's year after the plan started: Black patients' control up from 48 % to 68 %.
 fn follow_up(label: &str, measure: &str) -> Upload {
@@ -57,14 +50,7 @@ fn evidence_from_follow_up_to_public_count() {
 }
 
 fn evidence_on(site: &Site) {
-    let browsers = [
-        site.browser(),
-        site.signed_in("admin@rise.test"),
-        site.signed_in("reviewer@rise.test"),
-        site.signed_in("admin@alpha.test"),
-        site.signed_in("member@alpha.test"),
-        site.signed_in("admin@beta.test"),
-    ];
+    let browsers = site.every_role();
     let api: Vec<Api> = std::iter::once(Api::new(site, None))
         .chain(site.tokens.iter().map(|t| Api::new(site, Some(t))))
         .collect();

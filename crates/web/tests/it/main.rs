@@ -22,6 +22,16 @@ use rise_web::AppState;
 
 pub const PASSWORD: &str = "a long test password";
 
+/// The roles of [`Site::every_role`], for messages.
+pub const ROLES: [&str; 6] = [
+    "public",
+    "admin",
+    "reviewer",
+    "org admin",
+    "org member",
+    "other org",
+];
+
 /// A running platform with staff and two member organizations.
 pub struct Site {
     pub base: String,
@@ -211,6 +221,19 @@ impl Site {
             _dir: dir,
             _rt: rt,
         }
+    }
+
+    /// A browser for each role, in the order of [`ROLES`]: the public, coalition admin,
+    /// reviewer, Alpha's admin, Alpha's member, Beta's admin.
+    pub fn every_role(&self) -> [Browser; 6] {
+        [
+            self.browser(),
+            self.signed_in("admin@rise.test"),
+            self.signed_in("reviewer@rise.test"),
+            self.signed_in("admin@alpha.test"),
+            self.signed_in("member@alpha.test"),
+            self.signed_in("admin@beta.test"),
+        ]
     }
 
     /// Runs a store call to completion.
