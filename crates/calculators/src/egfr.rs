@@ -206,7 +206,7 @@ pub fn creatinine_mg_dl(value: f64, unit: CreatinineUnit) -> Result<f64> {
         input: "creatinine",
         value,
         why: format!(
-            "{} — not a plausible serum creatinine (0.1–30 mg/dL, 9–2652 µmol/L)",
+            "{} is not a plausible serum creatinine (0.1–30 mg/dL, 9–2652 µmol/L)",
             unit.label()
         ),
         hint,
@@ -229,7 +229,7 @@ pub fn cystatin_mg_l(value: f64) -> Result<f64> {
     Err(CalcError::OutOfRange {
         input: "cystatin",
         value,
-        why: "mg/L — not a plausible serum cystatin C (0.2–15 mg/L)".into(),
+        why: "mg/L is not a plausible serum cystatin C (0.2–15 mg/L)".into(),
         hint,
     })
 }
@@ -256,7 +256,7 @@ pub fn egfr(equation: Equation, k: &Kidney) -> Result<f64> {
         k.age,
         18.0,
         120.0,
-        "years — outside 18–120; the eGFR equations here are for adults (children need CKiD U25)",
+        "years is outside 18–120; the eGFR equations here are for adults (children need CKiD U25)",
     )?;
     let scr = if equation.needs_creatinine() {
         let v = k.creatinine.ok_or(CalcError::Missing {

@@ -13,7 +13,7 @@ pub enum CalcError {
         input: &'static str,
     },
     /// A value no patient has, or one outside the range the equation was validated on.
-    #[error("{input} {value} is {why}{}", hint.as_ref().map(|h| format!(" — {h}")).unwrap_or_default())]
+    #[error("{input} {value} {why}{}", hint.as_ref().map(|h| format!(" — {h}")).unwrap_or_default())]
     OutOfRange {
         input: &'static str,
         value: f64,

@@ -128,28 +128,28 @@ pub fn risk_10y_pct(p: &PceInputs) -> Result<f64> {
         p.age,
         40.0,
         79.0,
-        "years — outside 40–79, the ages the Pooled Cohort Equations were derived on",
+        "years is outside 40–79, the ages the Pooled Cohort Equations were derived on",
     )?;
     within(
         "total cholesterol",
         p.total_cholesterol,
         130.0,
         320.0,
-        "mg/dL — outside 130–320, the range the PCE accept",
+        "mg/dL is outside 130–320, the range the PCE accept",
     )?;
     within(
         "HDL",
         p.hdl,
         20.0,
         100.0,
-        "mg/dL — outside 20–100, the range the PCE accept",
+        "mg/dL is outside 20–100, the range the PCE accept",
     )?;
     within(
         "systolic blood pressure",
         p.sbp,
         90.0,
         200.0,
-        "mmHg — outside 90–200, the range the PCE accept",
+        "mmHg is outside 90–200, the range the PCE accept",
     )?;
     Ok(risk_unchecked(p))
 }

@@ -176,13 +176,14 @@ pub fn risk(p: &PreventInputs, horizon: Horizon) -> Result<PreventRisk> {
         p.age,
         30.0,
         79.0,
-        "years — outside 30–79, the ages PREVENT was developed on",
+        "years is outside 30–79, the ages PREVENT was developed on",
     )?;
     if horizon == Horizon::ThirtyYears && p.age > 59.0 {
         return Err(CalcError::OutOfRange {
             input: "age",
             value: p.age,
-            why: "years — PREVENT's 30-year horizon is recommended only for ages 30–59".into(),
+            why: "years is beyond 59: PREVENT’s 30-year horizon is recommended only for ages 30–59"
+                .into(),
             hint: Some("use the 10-year horizon".into()),
         });
     }
@@ -191,35 +192,35 @@ pub fn risk(p: &PreventInputs, horizon: Horizon) -> Result<PreventRisk> {
         p.total_cholesterol,
         130.0,
         320.0,
-        "mg/dL — outside 130–320, the range PREVENT accepts",
+        "mg/dL is outside 130–320, the range PREVENT accepts",
     )?;
     within(
         "HDL",
         p.hdl,
         20.0,
         100.0,
-        "mg/dL — outside 20–100, the range PREVENT accepts",
+        "mg/dL is outside 20–100, the range PREVENT accepts",
     )?;
     within(
         "systolic blood pressure",
         p.sbp,
         90.0,
         180.0,
-        "mmHg — outside 90–180, the range PREVENT accepts",
+        "mmHg is outside 90–180, the range PREVENT accepts",
     )?;
     within(
         "BMI",
         p.bmi,
         18.5,
         39.9,
-        "kg/m² — outside 18.5–39.9, the range PREVENT accepts",
+        "kg/m² is outside 18.5–39.9, the range PREVENT accepts",
     )?;
     within(
         "eGFR",
         p.egfr,
         15.0,
         140.0,
-        "mL/min/1.73 m² — outside 15–140, the range PREVENT accepts",
+        "mL/min/1.73 m² is outside 15–140, the range PREVENT accepts",
     )?;
     Ok(risk_unchecked(p, horizon))
 }

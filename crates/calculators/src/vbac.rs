@@ -72,17 +72,17 @@ pub fn probability_pct(p: &VbacInputs, version: Version) -> Result<f64> {
         p.age,
         12.0,
         60.0,
-        "years — outside 12–60, not a plausible obstetric patient",
+        "years is outside 12–60, not a plausible obstetric patient",
     )?;
-    within("height", p.height_cm, 120.0, 220.0, "cm — outside 120–220")?;
-    within("weight", p.weight_kg, 30.0, 250.0, "kg — outside 30–250")?;
+    within("height", p.height_cm, 120.0, 220.0, "cm is outside 120–220")?;
+    within("weight", p.weight_kg, 30.0, 250.0, "kg is outside 30–250")?;
     let bmi = bmi(p);
     within(
         "BMI",
         bmi,
         12.0,
         80.0,
-        "kg/m² — not plausible; check height (cm) and weight (kg)",
+        "kg/m² is not plausible; check height (cm) and weight (kg)",
     )?;
     if version == Version::V2021 && (p.african_american || p.hispanic) {
         // Not an error of the patient's data: the 2021 model has no such inputs.

@@ -36,6 +36,235 @@ pub enum Command {
     /// Send an analysis's aggregates (never patient records) to the coalition platform.
     #[command(long_about = UPLOAD_ABOUT)]
     Upload(UploadArgs),
+    /// One patient through a clinical calculator, race-free and race-based side by side.
+    #[command(long_about = CALC_ABOUT, after_long_help = CALC_EXAMPLES)]
+    Calc(CalcArgs),
+}
+
+const CALC_ABOUT: &str = "\
+Computes one patient's result with a clinical equation and, when the equation has a twin
+that uses race, with that twin too, so the difference race makes is on one screen: eGFR
+(CKD-EPI 2021 against CKD-EPI 2009 with its race coefficient, and the cystatin C equations),
+the 2013 Pooled Cohort Equations against the race-free AHA PREVENT, and the MFMU VBAC
+calculator of 2021 against that of 2007.
+
+Every value is checked: a creatinine of 88 \"mg/dL\" is refused with the hint that it is
+µmol/L, an age outside the range an equation was derived on is refused, and so is PREVENT's
+30-year horizon after 59. Boolean flags (--smoker, --diabetes, --bp-treated…) mean yes when
+present. Units: creatinine mg/dL or µmol/L (--unit), cystatin C mg/L, cholesterol mg/dL,
+blood pressure mmHg, BMI kg/m². `--format json` prints the unrounded numbers for scripts.
+
+`rise calc --list` lists the equations, their inputs and publications.";
+
+const CALC_EXAMPLES: &str = "\
+Examples:
+  rise calc --list
+  rise calc egfr --creatinine 1.4 --unit mg/dL --age 60 --sex male --race black
+  rise calc egfr --creatinine 124 --unit umol/L --cystatin 1.1 --age 71 --sex female --format json
+  rise calc pce --age 55 --sex female --race black --total-cholesterol 213 --hdl 50 --sbp 120
+  rise calc prevent --horizon 30 --age 50 --sex female --total-cholesterol 200 --hdl 45 \\
+      --sbp 160 --bp-treated --diabetes --egfr 90 --bmi 35
+  rise calc vbac --age 30 --height-cm 165 --weight-kg 70 --race black";
+
+/// `rise calc`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct CalcArgs {
+    /// List the equations, their inputs and publications.
+    #[arg(long)]
+    pub list: bool,
+    /// table (for people) or json (unrounded, for scripts).
+    #[arg(long, value_enum, default_value_t = CalcFormat::Table, global = true)]
+    pub format: CalcFormat,
+    #[command(subcommand)]
+    pub equation: Option<CalcEquation>,
+}
+
+/// Output of `rise calc`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CalcFormat {
+    Table,
+    Json,
+}
+
+/// The calculators.
+#[derive(Debug, Subcommand)]
+pub enum CalcEquation {
+    /// Estimated GFR (CKD-EPI 2021, 2012, 2009; MDRD), its KDIGO stage and thresholds.
+    Egfr(EgfrArgs),
+    /// 2013 Pooled Cohort Equations: 10-year hard ASCVD risk (race-specific).
+    Pce(PceArgs),
+    /// AHA PREVENT (2023): 10- or 30-year total CVD, ASCVD and heart failure (race-free).
+    Prevent(PreventArgs),
+    /// MFMU vaginal birth after cesarean: 2021 (race-free) or 2007 (race terms).
+    // `--version` here is the model's, so the crate version flag gives way.
+    #[command(disable_version_flag = true)]
+    Vbac(VbacArgs),
+}
+
+/// Sex as the equations were fitted on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SexArg {
+    Male,
+    Female,
+}
+
+/// Race as the race-based equations ask it: only Black changes the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RaceArg {
+    Black,
+    /// Any race but Black (the PCE call it white).
+    #[value(alias = "white")]
+    Other,
+}
+
+/// `rise calc egfr`.
+#[derive(Debug, Args)]
+pub struct EgfrArgs {
+    /// ckd-epi-2021-cr (default with creatinine), ckd-epi-2021-cr-cys (default with both),
+    /// ckd-epi-2012-cys (default with cystatin C only), ckd-epi-2009-cr, ckd-epi-2012-cr-cys,
+    /// mdrd-175, mdrd-186.
+    #[arg(long)]
+    pub equation: Option<String>,
+    /// Serum creatinine, in --unit.
+    #[arg(long)]
+    pub creatinine: Option<f64>,
+    /// Unit of --creatinine: mg/dL or umol/L.
+    #[arg(long, default_value = "mg/dL")]
+    pub unit: String,
+    /// Serum cystatin C, mg/L.
+    #[arg(long)]
+    pub cystatin: Option<f64>,
+    /// Age in years (18 or older).
+    #[arg(long)]
+    pub age: f64,
+    #[arg(long, value_enum)]
+    pub sex: SexArg,
+    /// Needed by the race-based equations; with a race-free one, adds its race-based twin.
+    #[arg(long, value_enum)]
+    pub race: Option<RaceArg>,
+}
+
+/// `rise calc pce`.
+#[derive(Debug, Args)]
+pub struct PceArgs {
+    /// Age in years (40–79).
+    #[arg(long)]
+    pub age: f64,
+    #[arg(long, value_enum)]
+    pub sex: SexArg,
+    /// black takes the African-American equations; white (or other) the white ones.
+    #[arg(long, value_enum)]
+    pub race: RaceArg,
+    /// Total cholesterol, mg/dL.
+    #[arg(long)]
+    pub total_cholesterol: f64,
+    /// HDL cholesterol, mg/dL.
+    #[arg(long)]
+    pub hdl: f64,
+    /// Systolic blood pressure, mmHg.
+    #[arg(long)]
+    pub sbp: f64,
+    /// Taking blood-pressure medication.
+    #[arg(long)]
+    pub bp_treated: bool,
+    #[arg(long)]
+    pub smoker: bool,
+    #[arg(long)]
+    pub diabetes: bool,
+    /// With --bmi: also PREVENT's race-free 10-year ASCVD risk for the same patient.
+    #[arg(long)]
+    pub egfr: Option<f64>,
+    #[arg(long)]
+    pub bmi: Option<f64>,
+}
+
+/// `rise calc prevent`.
+#[derive(Debug, Args)]
+pub struct PreventArgs {
+    /// 10 or 30 (30 only for ages 30–59).
+    #[arg(long, default_value_t = 10, value_parser = clap::builder::ValueParser::new(horizon))]
+    pub horizon: u8,
+    /// Age in years (30–79).
+    #[arg(long)]
+    pub age: f64,
+    #[arg(long, value_enum)]
+    pub sex: SexArg,
+    /// Total cholesterol, mg/dL.
+    #[arg(long)]
+    pub total_cholesterol: f64,
+    /// HDL cholesterol, mg/dL.
+    #[arg(long)]
+    pub hdl: f64,
+    /// Systolic blood pressure, mmHg.
+    #[arg(long)]
+    pub sbp: f64,
+    /// eGFR, mL/min/1.73 m² — the race-free CKD-EPI 2021 value.
+    #[arg(long)]
+    pub egfr: f64,
+    /// Body-mass index, kg/m².
+    #[arg(long)]
+    pub bmi: f64,
+    #[arg(long)]
+    pub bp_treated: bool,
+    #[arg(long)]
+    pub statin: bool,
+    #[arg(long)]
+    pub smoker: bool,
+    #[arg(long)]
+    pub diabetes: bool,
+}
+
+/// `--horizon`: PREVENT has 10- and 30-year equations only.
+fn horizon(text: &str) -> Result<u8, String> {
+    match text {
+        "10" => Ok(10),
+        "30" => Ok(30),
+        _ => Err("PREVENT has 10- and 30-year equations: give 10 or 30".into()),
+    }
+}
+
+/// Obstetric history for the VBAC models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryArg {
+    /// No vaginal birth.
+    None,
+    /// A vaginal birth only before the cesarean.
+    BeforeCesarean,
+    /// A vaginal birth after the cesarean.
+    Vbac,
+}
+
+/// `rise calc vbac`.
+#[derive(Debug, Args)]
+pub struct VbacArgs {
+    /// 2021 (race-free; default) or 2007 (race and ethnicity terms).
+    #[arg(long, default_value = "2021", value_parser = ["2007", "2021"])]
+    pub version: String,
+    /// Age in years.
+    #[arg(long)]
+    pub age: f64,
+    /// Pre-pregnancy height, cm.
+    #[arg(long)]
+    pub height_cm: f64,
+    /// Pre-pregnancy weight, kg.
+    #[arg(long)]
+    pub weight_kg: f64,
+    #[arg(long, value_enum, default_value_t = HistoryArg::None)]
+    pub history: HistoryArg,
+    /// The prior cesarean was for arrest of dilation or descent.
+    #[arg(long)]
+    pub arrest: bool,
+    /// Treated chronic hypertension (2021 model).
+    #[arg(long)]
+    pub treated_hypertension: bool,
+    /// 2007 model: black answers its "African American?" question yes. With 2021, adds the
+    /// 2007 result for comparison.
+    #[arg(long, value_enum)]
+    pub race: Option<RaceArg>,
+    /// 2007 model: its "Hispanic?" question (both penalties apply to a Black Hispanic woman).
+    #[arg(long)]
+    pub hispanic: bool,
 }
 
 const SPC_ABOUT: &str = "\

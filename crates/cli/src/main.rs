@@ -3,6 +3,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod analyze;
+mod calc;
 mod cli;
 mod demo_evidence;
 mod disparity;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         cli::Command::Demo(args) => serve::demo(&args),
         cli::Command::Upload(args) => upload::run(&args),
         cli::Command::Spc(args) => spc::run(&args),
+        cli::Command::Calc(args) => calc::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod analyze;
+mod calc;
 mod disparity;
 mod platform;
 mod spc;
